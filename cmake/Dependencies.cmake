@@ -1,0 +1,15 @@
+# Every dependency comes from Debian 12 packages (see scripts/setup and DESIGN.md).
+find_package(Threads REQUIRED)
+find_package(Boost 1.81.0 CONFIG REQUIRED COMPONENTS json url)
+find_package(OpenSSL 3 REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(fmt REQUIRED)
+find_package(spdlog REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+
+if(PINCER_BUILD_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()
+if(PINCER_BUILD_BENCH)
+  find_package(benchmark CONFIG REQUIRED)
+endif()

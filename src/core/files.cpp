@@ -1,0 +1,123 @@
+#include "core/files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+namespace pincer::core {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string errno_text(int err) { return std::strerror(err); }  // NOLINT(concurrency-mt-unsafe)
+
+Status io_failure(const std::string& what, const fs::path& path, int err) {
+  return fail(Errc::io, what + " " + path.string() + ": " + errno_text(err),
+              "check that the directory exists, is writable and the disk is not full");
+}
+
+// Closes the descriptor on every path out of write_file_atomically.
+class FdGuard {
+ public:
+  explicit FdGuard(int fd) : fd_(fd) {}
+  FdGuard(const FdGuard&) = delete;
+  FdGuard& operator=(const FdGuard&) = delete;
+  ~FdGuard() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+
+ private:
+  int fd_;
+};
+
+}  // namespace
+
+Status write_file_atomically(const fs::path& path, std::string_view content, fs::perms mode) {
+  fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  std::random_device rd;
+  fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) +
+                        "-" + std::to_string(rd()));
+
+  FdGuard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                    static_cast<mode_t>(mode)));
+  if (fd.get() < 0) {
+    return io_failure("cannot create", tmp, errno);
+  }
+  const char* data = content.data();
+  size_t left = content.size();
+  while (left > 0) {
+    ssize_t n = ::write(fd.get(), data, left);
+    if (n < 0) {
+      if (errno == EINTR) {
+        continue;
+      }
+      int err = errno;
+      ::unlink(tmp.c_str());
+      return io_failure("cannot write", tmp, err);
+    }
+    data += n;
+    left -= static_cast<size_t>(n);
+  }
+  // The umask may have narrowed the mode further; make it exact.
+  if (::fchmod(fd.get(), static_cast<mode_t>(mode)) != 0 || ::fsync(fd.get()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return io_failure("cannot sync", tmp, err);
+  }
+  if (::close(fd.release()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return io_failure("cannot close", tmp, err);
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    return io_failure("cannot replace", path, err);
+  }
+  // The rename is durable only once the directory entry is on disk.
+  FdGuard dir_fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (dir_fd.get() >= 0) {
+    ::fsync(dir_fd.get());
+  }
+  return {};
+}
+
+Status ensure_private_dir(const fs::path& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return fail(Errc::io, "cannot create directory " + dir.string() + ": " + ec.message(),
+                "check the permissions of its parent directory");
+  }
+  if (::chmod(dir.c_str(), S_IRWXU) != 0) {
+    return io_failure("cannot set permissions 0700 on", dir, errno);
+  }
+  return {};
+}
+
+Result<std::string> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!fs::exists(path, ec)) {
+      return fail(Errc::not_found, path.string() + " does not exist");
+    }
+    return fail(Errc::io, "cannot read " + path.string(), "check its permissions");
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  return std::move(out).str();
+}
+
+}  // namespace pincer::core
