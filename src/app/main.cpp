@@ -1,6 +1,9 @@
 // pincer: one binary. `pincer gateway` is the daemon; every other command is a short-lived
 // client of it or works on the state directory directly.
 
+#include <string>
+#include <vector>
+
 #include <CLI/CLI.hpp>
 #include <fmt/core.h>
 
@@ -14,16 +17,35 @@ int main(int argc, char** argv) {
 
   CLI::App root{"Pincer: an always-on personal AI assistant", "pincer"};
   root.require_subcommand(0, 1);
-  root.set_version_flag("-V,--version",
-                        fmt::format("pincer {} ({})", pincer::core::version(),
-                                    pincer::core::git_hash()),
-                        "Print the version and git commit, then exit");
+  root.set_version_flag(
+      "-V,--version",
+      fmt::format("pincer {} ({})", pincer::core::version(), pincer::core::git_hash()),
+      "Print the version and git commit, then exit");
   root.add_option("--profile", ctx.profile,
                   "Use the named profile: state in ~/.pincer-NAME instead of ~/.pincer")
       ->type_name("NAME");
-  root.add_subcommand("help", "Show this help, or a command's help")
-      ->prefix_command()
-      ->callback([&root]() { throw CLI::CallForHelp(); });
+  std::vector<std::string> help_topic;
+  CLI::App* help = root.add_subcommand("help", "Show this help, or a command's help");
+  help->add_option("command", help_topic, "Command to explain, e.g. config set");
+  help->callback([&root, &help_topic, &ctx] {
+    CLI::App* topic = &root;
+    std::string prefix;
+    for (const auto& name : help_topic) {
+      prefix += (prefix.empty() ? "" : " ") + topic->get_name();
+      try {
+        topic = topic->get_subcommand(name);
+      } catch (const CLI::OptionNotFound&) {
+        fmt::print(stderr, "error: no command \"{}\" (pincer help lists them)\n", name);
+        ctx.exit_code = 2;
+        return;
+      }
+    }
+    // App::help() would describe the selected subcommand, i.e. "help" itself.
+    fmt::print("{}",
+               root.get_formatter()->make_help(
+                   topic, prefix.empty() ? topic->get_name() : prefix + " " + topic->get_name(),
+                   CLI::AppFormatMode::Normal));
+  });
 
   app::register_onboard_command(root, ctx);
   app::register_gateway_command(root, ctx);

@@ -1,0 +1,198 @@
+#include "core/config.hpp"
+
+#include <filesystem>
+
+#include "core/config_reader.hpp"
+
+namespace pincer::core {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr int64_t kMaxSafeInteger = 9'007'199'254'740'991;  // what the reference's JSON allows
+
+void read_gateway(ConfigReader& root, GatewayConfig& gateway) {
+  ConfigReader r = root.object("gateway");
+  r.integer("port", gateway.port, 1, 65535);
+  r.one_of("bind", gateway.bind,
+           {{"loopback", BindMode::loopback},
+            {"lan", BindMode::lan},
+            {"auto", BindMode::auto_},
+            {"custom", BindMode::custom},
+            {"tailnet", BindMode::tailnet}});
+  r.string("customBindHost", gateway.custom_bind_host);
+
+  ConfigReader auth = r.object("auth");
+  auth.one_of("mode", gateway.auth.mode,
+              {{"token", AuthMode::token},
+               {"password", AuthMode::password},
+               {"none", AuthMode::none},
+               {"trusted-proxy", AuthMode::trusted_proxy}});
+  auth.string("token", gateway.auth.token);
+  auth.string("password", gateway.auth.password);
+  ConfigReader limit = auth.object("rateLimit");
+  limit.integer("maxAttempts", gateway.auth.rate_limit.max_attempts, 1, 1'000'000);
+  limit.integer("windowMs", gateway.auth.rate_limit.window_ms, 1, kMaxSafeInteger);
+  limit.integer("lockoutMs", gateway.auth.rate_limit.lockout_ms, 0, kMaxSafeInteger);
+  limit.boolean("exemptLoopback", gateway.auth.rate_limit.exempt_loopback);
+  limit.finish();
+  auth.finish();
+
+  ConfigReader reload = r.object("reload");
+  reload.one_of("mode", gateway.reload, {{"hybrid", ReloadMode::hybrid}, {"off", ReloadMode::off}});
+  reload.finish();
+
+  ConfigReader ui = r.object("controlUi");
+  ui.boolean("enabled", gateway.control_ui_enabled);
+  ui.string("basePath", gateway.control_ui_base_path);
+  ui.finish();
+  r.finish();
+
+  if (gateway.bind == BindMode::custom && gateway.custom_bind_host.empty()) {
+    r.error("customBindHost", "required when gateway.bind is \"custom\": set the address to bind");
+  }
+  if (gateway.auth.mode == AuthMode::none && gateway.bind != BindMode::loopback) {
+    r.error_at(r.key_path("auth") + ".mode",
+               "\"none\" is allowed only with gateway.bind \"loopback\": set a token or password "
+               "before exposing the gateway");
+  }
+  if (!gateway.control_ui_base_path.starts_with("/")) {
+    r.error_at(r.key_path("controlUi") + ".basePath",
+               "expected a path starting with \"/\", got \"" + gateway.control_ui_base_path + "\"");
+  }
+}
+
+void read_logging(ConfigReader& root, LoggingConfig& logging) {
+  const std::initializer_list<std::pair<std::string_view, LogLevel>> levels = {
+      {"silent", LogLevel::silent}, {"fatal", LogLevel::fatal}, {"error", LogLevel::error},
+      {"warn", LogLevel::warn},     {"info", LogLevel::info},   {"debug", LogLevel::debug},
+      {"trace", LogLevel::trace}};
+  ConfigReader r = root.object("logging");
+  r.one_of("level", logging.level, levels);
+  if (r.has("consoleLevel")) {
+    LogLevel console = logging.level;
+    r.one_of("consoleLevel", console, levels);
+    logging.console_level = console;
+  }
+  r.one_of("consoleStyle", logging.console_style,
+           {{"pretty", ConsoleStyle::pretty}, {"json", ConsoleStyle::json}});
+  r.string("file", logging.file);
+  r.integer("maxFileBytes", logging.max_file_bytes, 4096, kMaxSafeInteger);
+  r.one_of("redactSensitive", logging.redact_sensitive,
+           {{"tools", RedactMode::tools}, {"off", RedactMode::off}});
+  r.string_list("redactPatterns", logging.redact_patterns);
+  if (!logging.redact_patterns.empty()) {
+    // The redactor is the judge of a pattern: it compiles and stress-tests each one.
+    Redactor check;
+    if (auto ok = check.configure({logging.redact_sensitive, logging.redact_patterns}); !ok) {
+      std::string message = ok.error().message;
+      std::string path = r.key_path("redactPatterns");
+      if (message.starts_with("logging.redactPatterns")) {
+        auto colon = message.find(": ");
+        path = message.substr(0, colon);
+        message = colon == std::string::npos ? message : message.substr(colon + 2);
+      }
+      r.error_at(path, message);
+    }
+  }
+  r.finish();
+}
+
+void read_env(ConfigReader& root, EnvConfig& env) {
+  ConfigReader r = root.object("env");
+  r.string_map("vars", env.vars);
+  for (const auto& [name, value] : env.vars) {
+    bool valid =
+        !name.empty() && (std::isalpha(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_');
+    for (char c : name) {
+      valid = valid && (std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_');
+    }
+    if (!valid) {
+      r.error("vars", "\"" + name + "\" is not a valid environment variable name");
+    }
+  }
+  r.finish();
+}
+
+void read_agents(ConfigReader& root, AgentsConfig& agents) {
+  ConfigReader r = root.object("agents");
+  ConfigReader d = r.object("defaults");
+  d.string("workspace", agents.defaults.workspace);
+  if (const json::value* model = d.take("model")) {
+    if (model->is_string()) {
+      agents.defaults.model.primary = std::string(model->get_string());
+    } else if (model->is_object()) {
+      ConfigReader m = d.object("model");
+      m.string("primary", agents.defaults.model.primary);
+      m.string_list("fallbacks", agents.defaults.model.fallbacks);
+      m.finish();
+    } else {
+      d.error("model",
+              "expected \"provider/model\" or {primary, fallbacks}, got " + describe_value(*model));
+    }
+  }
+  d.integer("maxConcurrent", agents.defaults.max_concurrent, 1, 1024);
+  d.integer("timeoutSeconds", agents.defaults.timeout_seconds, 0, kMaxSafeInteger);
+  d.string("userTimezone", agents.defaults.user_timezone);
+  const std::string& zone = agents.defaults.user_timezone;
+  if (!zone.empty()) {
+    // The OS tz database is what the scheduler will use, so it is the judge here too.
+    std::error_code ec;
+    bool known = zone.find("..") == std::string::npos && !zone.starts_with("/") &&
+                 std::filesystem::is_regular_file("/usr/share/zoneinfo/" + zone, ec);
+    if (!known) {
+      d.error("userTimezone", "unknown time zone \"" + zone +
+                                  "\": expected an IANA name such as \"Europe/Berlin\"");
+    }
+  }
+  d.finish();
+  r.finish();
+}
+
+}  // namespace
+
+std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
+  std::vector<ConfigIssue> issues;
+  ConfigReader root(&document, {}, issues);
+  read_gateway(root, out.gateway);
+  read_logging(root, out.logging);
+  read_env(root, out.env);
+  read_agents(root, out.agents);
+  root.take("$schema");
+  root.finish();
+  out.raw = document;
+  return issues;
+}
+
+std::string_view to_string(BindMode mode) {
+  switch (mode) {
+    case BindMode::loopback:
+      return "loopback";
+    case BindMode::lan:
+      return "lan";
+    case BindMode::auto_:
+      return "auto";
+    case BindMode::custom:
+      return "custom";
+    case BindMode::tailnet:
+      return "tailnet";
+  }
+  return "loopback";
+}
+
+std::string_view to_string(AuthMode mode) {
+  switch (mode) {
+    case AuthMode::token:
+      return "token";
+    case AuthMode::password:
+      return "password";
+    case AuthMode::none:
+      return "none";
+    case AuthMode::trusted_proxy:
+      return "trusted-proxy";
+  }
+  return "token";
+}
+
+}  // namespace pincer::core

@@ -1,0 +1,219 @@
+#include "gateway/gateway_server.hpp"
+
+#include <chrono>
+#include <list>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+
+#include "core/log.hpp"
+#include "core/version.hpp"
+
+namespace pincer::gateway {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto kIdleTimeout = std::chrono::seconds(30);
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+constexpr size_t kMaxBodyBytes = 1024 * 1024;
+
+bool is_loopback(const std::string& address) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(address, ec);
+  return !ec && addr.is_loopback();
+}
+
+}  // namespace
+
+Result<std::string> bind_address_for(const core::GatewayConfig& config) {
+  std::string address;
+  switch (config.bind) {
+    case core::BindMode::loopback:
+      address = "127.0.0.1";
+      break;
+    case core::BindMode::lan:
+    case core::BindMode::auto_:
+      address = "0.0.0.0";
+      break;
+    case core::BindMode::custom:
+      address = config.custom_bind_host;
+      break;
+    case core::BindMode::tailnet:
+      return fail(Errc::config, "gateway.bind \"tailnet\" is not supported by Pincer yet",
+                  "use \"loopback\" with an SSH tunnel, or \"custom\" with the tailnet address");
+  }
+  if (is_loopback(address)) {
+    return address;
+  }
+  bool has_secret = (config.auth.mode == core::AuthMode::token && !config.auth.token.empty()) ||
+                    (config.auth.mode == core::AuthMode::password && !config.auth.password.empty());
+  if (!has_secret) {
+    return fail(Errc::config,
+                "refusing to bind the gateway to " + address + " without authentication",
+                "set gateway.auth.token (pincer onboard generates one) or keep gateway.bind "
+                "\"loopback\"");
+  }
+  return address;
+}
+
+struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
+  explicit Impl(asio::io_context& io_) : io(io_), acceptor(io_) {}
+
+  asio::io_context& io;
+  tcp::acceptor acceptor;
+  std::list<std::weak_ptr<beast::tcp_stream>> connections;
+  bool draining = false;
+
+  http::response<http::string_body> respond(const http::request<http::string_body>& request) {
+    http::response<http::string_body> response;
+    response.version(request.version());
+    response.keep_alive(request.keep_alive());
+    response.set(http::field::server, "pincer");
+    response.set(http::field::content_type, "application/json");
+    response.set(http::field::cache_control, "no-store");
+    std::string_view target = request.target();
+    if (auto q = target.find('?'); q != std::string_view::npos) {
+      target = target.substr(0, q);
+    }
+    bool get = request.method() == http::verb::get || request.method() == http::verb::head;
+    if (get && (target == "/health" || target == "/healthz")) {
+      response.result(http::status::ok);
+      response.body() = R"({"ok":true,"status":"live"})";
+    } else if (get && (target == "/ready" || target == "/readyz")) {
+      response.result(draining ? http::status::service_unavailable : http::status::ok);
+      response.body() =
+          draining ? R"({"ok":false,"status":"draining"})" : R"({"ok":true,"status":"ready"})";
+    } else if (get && target == "/version") {
+      response.result(http::status::ok);
+      response.body() = R"({"version":")" + std::string(core::version()) + R"(","commit":")" +
+                        std::string(core::git_hash()) + "\"}";
+    } else {
+      response.result(http::status::not_found);
+      response.body() = R"({"ok":false,"error":{"code":"NOT_FOUND","message":"no such endpoint"}})";
+    }
+    if (request.method() == http::verb::head) {
+      response.content_length(response.body().size());
+      response.body().clear();
+    }
+    response.prepare_payload();
+    return response;
+  }
+
+  asio::awaitable<void> serve(std::shared_ptr<beast::tcp_stream> stream) {
+    auto self = shared_from_this();
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request_parser<http::string_body> parser;
+      parser.header_limit(kMaxHeaderBytes);
+      parser.body_limit(kMaxBodyBytes);
+      stream->expires_after(kIdleTimeout);
+      auto [ec, n] =
+          co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        // A peer closing, idling out or sending garbage is routine for a listener.
+        if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
+            ec != beast::error::timeout && ec != asio::error::eof) {
+          log::debug("gateway", "dropping HTTP connection: {}", ec.message());
+        }
+        break;
+      }
+      auto response = respond(parser.get());
+      bool keep_alive = response.keep_alive() && !draining;
+      auto [wec, wn] =
+          co_await http::async_write(*stream, response, asio::as_tuple(asio::use_awaitable));
+      if (wec || !keep_alive) {
+        break;
+      }
+    }
+    boost::system::error_code ignored;
+    stream->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream->close();
+  }
+
+  asio::awaitable<void> accept_loop() {
+    auto self = shared_from_this();
+    while (acceptor.is_open()) {
+      auto [ec, socket] = co_await acceptor.async_accept(asio::as_tuple(asio::use_awaitable));
+      if (ec) {
+        if (ec == asio::error::operation_aborted || !acceptor.is_open()) {
+          co_return;
+        }
+        // EMFILE and friends: back off briefly instead of spinning.
+        log::warn("gateway", "accept failed: {}", ec.message());
+        asio::steady_timer pause(io, std::chrono::milliseconds(100));
+        co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
+        continue;
+      }
+      auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
+      std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
+      connections.push_back(stream);
+      asio::co_spawn(io, serve(std::move(stream)), asio::detached);
+    }
+  }
+};
+
+GatewayServer::GatewayServer(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}
+
+GatewayServer::~GatewayServer() {
+  stop();
+}
+
+Result<uint16_t> GatewayServer::listen(const std::string& address, uint16_t port) {
+  boost::system::error_code ec;
+  auto addr = asio::ip::make_address(address, ec);
+  if (ec) {
+    return fail(Errc::config, "\"" + address + "\" is not an IP address",
+                "set gateway.customBindHost to an IPv4 or IPv6 address");
+  }
+  tcp::endpoint endpoint(addr, port);
+  auto& acceptor = impl_->acceptor;
+  if (acceptor.open(endpoint.protocol(), ec); ec) {
+    return fail(Errc::io, "cannot open a socket: " + ec.message());
+  }
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (acceptor.bind(endpoint, ec); ec) {
+    acceptor.close();
+    std::string where = address + ":" + std::to_string(port);
+    if (ec == asio::error::address_in_use) {
+      return fail(Errc::unavailable, "port " + std::to_string(port) + " is already in use",
+                  "stop the other gateway (pincer doctor shows it) or use --port");
+    }
+    return fail(Errc::io, "cannot bind " + where + ": " + ec.message());
+  }
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    acceptor.close();
+    return fail(Errc::io, "cannot listen: " + ec.message());
+  }
+  uint16_t bound = acceptor.local_endpoint().port();
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  return bound;
+}
+
+void GatewayServer::stop() {
+  if (!impl_) {
+    return;
+  }
+  impl_->draining = true;
+  boost::system::error_code ec;
+  impl_->acceptor.close(ec);
+  for (auto& weak : impl_->connections) {
+    if (auto stream = weak.lock()) {
+      stream->socket().close(ec);
+    }
+  }
+  impl_->connections.clear();
+}
+
+}  // namespace pincer::gateway

@@ -1,0 +1,103 @@
+#pragma once
+// Pincer's configuration: typed structs with defaults, read from pincer.json (JSON5).
+//
+// Key names follow the reference system's config wherever the feature is the same, so an
+// existing config mostly carries over. Sections Pincer implements are typed and validated here;
+// keys the reference knows but Pincer does not use yet are accepted (and listed as notes by
+// `pincer config validate --verbose`); keys nobody knows produce a warning, never a failure.
+// Later subsystems add their own section structs to Config.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/value.hpp>
+
+#include "core/config_issue.hpp"
+#include "core/log.hpp"
+#include "core/redact.hpp"
+
+namespace pincer::core {
+
+enum class BindMode { loopback, lan, auto_, custom, tailnet };
+enum class AuthMode { token, password, none, trusted_proxy };
+enum class ReloadMode { hybrid, off };
+enum class ConsoleStyle { pretty, json };
+
+struct GatewayAuthRateLimit {
+  int64_t max_attempts = 10;
+  int64_t window_ms = 60'000;
+  int64_t lockout_ms = 300'000;
+  bool exempt_loopback = true;
+};
+
+struct GatewayAuthConfig {
+  AuthMode mode = AuthMode::token;
+  std::string token;  // may come from ${PINCER_GATEWAY_TOKEN}
+  std::string password;
+  GatewayAuthRateLimit rate_limit;
+};
+
+struct GatewayConfig {
+  static constexpr int64_t kDefaultPort = 18789;
+  int64_t port = kDefaultPort;
+  BindMode bind = BindMode::loopback;
+  std::string custom_bind_host;  // used when bind == custom
+  GatewayAuthConfig auth;
+  ReloadMode reload = ReloadMode::hybrid;
+  bool control_ui_enabled = true;
+  std::string control_ui_base_path = "/";
+};
+
+struct LoggingConfig {
+  LogLevel level = LogLevel::info;
+  std::optional<LogLevel> console_level;  // defaults to level
+  ConsoleStyle console_style = ConsoleStyle::pretty;
+  std::string file;  // empty: <state>/logs/pincer.log
+  int64_t max_file_bytes = 10 * 1024 * 1024;
+  RedactMode redact_sensitive = RedactMode::tools;
+  std::vector<std::string> redact_patterns;
+};
+
+struct EnvConfig {
+  std::map<std::string, std::string> vars;  // applied to the process unless already set
+};
+
+struct ModelSelection {
+  std::string primary;  // "provider/model"
+  std::vector<std::string> fallbacks;
+};
+
+struct AgentDefaults {
+  std::string workspace;  // empty: <state>/workspace
+  ModelSelection model;
+  int64_t max_concurrent = 4;
+  int64_t timeout_seconds = 600;
+  std::string user_timezone;  // IANA name; empty: the host's zone
+};
+
+struct AgentsConfig {
+  AgentDefaults defaults;
+};
+
+struct Config {
+  GatewayConfig gateway;
+  LoggingConfig logging;
+  EnvConfig env;
+  AgentsConfig agents;
+  // The whole document after ${VAR} substitution, for sections other subsystems read
+  // themselves (channels, models, ...) until they get typed structs here.
+  boost::json::value raw = boost::json::object();
+};
+
+// Fills `out` from a parsed, env-substituted document (defaults where keys are absent) and
+// returns every problem found: errors (the config must not be used), warnings (unknown keys,
+// missing env vars) and notes (reference keys Pincer does not use yet).
+std::vector<ConfigIssue> read_config(const boost::json::value& document, Config& out);
+
+std::string_view to_string(BindMode mode);
+std::string_view to_string(AuthMode mode);
+
+}  // namespace pincer::core

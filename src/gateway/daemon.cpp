@@ -1,0 +1,233 @@
+#include "gateway/daemon.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "core/config_loader.hpp"
+#include "core/config_watcher.hpp"
+#include "core/files.hpp"
+#include "core/log.hpp"
+#include "core/version.hpp"
+#include "gateway/gateway_server.hpp"
+#include "store/state_database.hpp"
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+namespace pincer::gateway {
+
+namespace asio = boost::asio;
+
+namespace {
+
+// One gateway per state directory: two daemons would both answer the same chats.
+// The lock lives as long as the process (the kernel drops it on exit, even on kill -9).
+Result<int> lock_state_dir(const std::filesystem::path& state_dir) {
+  std::filesystem::path lock = state_dir / "gateway.lock";
+  int fd = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return fail(Errc::io, "cannot open " + lock.string(),
+                "check the state directory's permissions");
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return fail(Errc::unavailable,
+                "another pincer gateway is already running on " + state_dir.string(),
+                "stop it first, or use --profile NAME for a second, separate assistant");
+  }
+  std::string pid = std::to_string(::getpid()) + "\n";
+  if (::ftruncate(fd, 0) == 0) {
+    (void)!::write(fd, pid.data(), pid.size());
+  }
+  return fd;
+}
+
+void print_error(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.describe().c_str());
+}
+
+// Applies the command-line overrides, which outrank the file (as in the reference).
+Status apply_overrides(const DaemonOptions& options, core::Config& config) {
+  if (options.port) {
+    config.gateway.port = *options.port;
+  }
+  if (options.bind) {
+    static const std::pair<std::string_view, core::BindMode> kModes[] = {
+        {"loopback", core::BindMode::loopback},
+        {"lan", core::BindMode::lan},
+        {"auto", core::BindMode::auto_},
+        {"custom", core::BindMode::custom},
+        {"tailnet", core::BindMode::tailnet}};
+    bool found = false;
+    for (const auto& [name, mode] : kModes) {
+      if (*options.bind == name) {
+        config.gateway.bind = mode;
+        found = true;
+      }
+    }
+    if (!found) {
+      return fail(Errc::invalid_argument, "--bind \"" + *options.bind + "\" is not a bind mode",
+                  "use loopback, lan, auto, custom or tailnet");
+    }
+  }
+  if (options.auth) {
+    static const std::pair<std::string_view, core::AuthMode> kModes[] = {
+        {"token", core::AuthMode::token},
+        {"password", core::AuthMode::password},
+        {"none", core::AuthMode::none},
+        {"trusted-proxy", core::AuthMode::trusted_proxy}};
+    bool found = false;
+    for (const auto& [name, mode] : kModes) {
+      if (*options.auth == name) {
+        config.gateway.auth.mode = mode;
+        found = true;
+      }
+    }
+    if (!found) {
+      return fail(Errc::invalid_argument, "--auth \"" + *options.auth + "\" is not an auth mode",
+                  "use token, password, none or trusted-proxy");
+    }
+  }
+  if (options.token) {
+    config.gateway.auth.token = *options.token;
+  }
+  if (options.password) {
+    config.gateway.auth.password = *options.password;
+  }
+  return {};
+}
+
+core::LogOptions log_options_for(const core::Config& config, const core::StatePaths& paths,
+                                 bool verbose) {
+  core::LogOptions options;
+  options.level = verbose ? core::LogLevel::debug : config.logging.level;
+  options.console_level =
+      verbose ? core::LogLevel::debug : config.logging.console_level.value_or(config.logging.level);
+  if (config.logging.file.empty()) {
+    options.dir = paths.logs_dir;
+  } else {
+    std::filesystem::path file = core::expand_home(config.logging.file, core::process_env());
+    options.dir = file.parent_path();
+    options.file_name = file.filename().string();
+  }
+  options.max_file_bytes = static_cast<uint64_t>(config.logging.max_file_bytes);
+  options.redact = {config.logging.redact_sensitive, config.logging.redact_patterns};
+  return options;
+}
+
+void register_secrets(const core::Config& config) {
+  auto& redactor = core::log_redactor();
+  redactor.add_secret(config.gateway.auth.token);
+  redactor.add_secret(config.gateway.auth.password);
+  for (const auto& [name, value] : config.env.vars) {
+    redactor.add_secret(value);
+  }
+}
+
+}  // namespace
+
+int run_daemon(const DaemonOptions& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const core::StatePaths& paths = options.paths;
+  if (auto ok = core::ensure_private_dir(paths.state_dir); !ok) {
+    print_error(ok.error());
+    return 1;
+  }
+  auto lock = lock_state_dir(paths.state_dir);
+  if (!lock) {
+    print_error(lock.error());
+    return 1;
+  }
+
+  auto env = core::process_env();
+  auto loaded = core::load_valid_config(paths.config_file, env);
+  if (!loaded) {
+    print_error(loaded.error());
+    return 1;
+  }
+  core::Config config = std::move(*loaded);
+  if (auto ok = apply_overrides(options, config); !ok) {
+    print_error(ok.error());
+    return 2;
+  }
+  core::apply_env_vars(config);
+
+  if (auto ok = core::init_logging(log_options_for(config, paths, options.verbose)); !ok) {
+    print_error(ok.error());
+    return 1;
+  }
+  register_secrets(config);
+
+  auto db = store::open_state_database(paths.database_file);
+  if (!db) {
+    log::fatal("gateway", "cannot open the state database: {}", db.error().describe());
+    return 1;
+  }
+
+  auto address = bind_address_for(config.gateway);
+  if (!address) {
+    log::fatal("gateway", "{}", address.error().describe());
+    return 1;
+  }
+  if (config.gateway.auth.mode == core::AuthMode::token && config.gateway.auth.token.empty()) {
+    log::warn("gateway",
+              "gateway.auth.token is not set: clients will not be able to authenticate "
+              "(run pincer onboard, or set PINCER_GATEWAY_TOKEN)");
+  }
+
+  asio::io_context io(1);
+  asio::thread_pool pool(2);
+
+  GatewayServer server(io);
+  auto port = server.listen(*address, static_cast<uint16_t>(config.gateway.port));
+  if (!port) {
+    log::fatal("gateway", "{}", port.error().describe());
+    return 1;
+  }
+
+  core::ConfigWatcher watcher(io, pool, paths.config_file, env, config);
+  if (config.gateway.reload == core::ReloadMode::hybrid) {
+    watcher.subscribe([](const core::Config& next, const std::vector<std::string>& changed) {
+      core::set_log_level(next.logging.level,
+                          next.logging.console_level.value_or(next.logging.level));
+      register_secrets(next);
+      for (const auto& path : changed) {
+        bool needs_restart = path.starts_with("gateway.") && !path.starts_with("gateway.auth.");
+        log::info("config", "{} changed{}", path,
+                  needs_restart ? " (takes effect after a gateway restart)" : "");
+      }
+    });
+    if (auto ok = watcher.start(); !ok) {
+      log::warn("config", "hot reload is off: {}", ok.error().describe());
+    }
+  }
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+    if (ec) {
+      return;
+    }
+    log::info("gateway", "received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
+    watcher.stop();
+    server.stop();
+    pool.stop();
+  });
+
+  auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::steady_clock::now() - started)
+                      .count();
+  log::info("gateway", "pincer {} gateway listening on {}:{} (state {}, ready in {} ms)",
+            core::version(), *address, *port, paths.state_dir.string(), ready_ms);
+
+  io.run();
+  pool.join();
+  log::info("gateway", "gateway stopped");
+  core::shutdown_logging();
+  return 0;
+}
+
+}  // namespace pincer::gateway

@@ -1,0 +1,249 @@
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "core/config_loader.hpp"
+
+namespace pincer::core {
+namespace {
+
+EnvLookup env_of(std::map<std::string, std::string> vars) {
+  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) {
+      return std::nullopt;
+    }
+    return it->second;
+  };
+}
+
+ConfigLoad load(std::string_view text, std::map<std::string, std::string> vars = {}) {
+  return load_config_text(text, "pincer.json", env_of(std::move(vars)));
+}
+
+std::vector<ConfigIssue> of_severity(const ConfigLoad& l, ConfigIssue::Severity s) {
+  std::vector<ConfigIssue> out;
+  for (const auto& i : l.issues) {
+    if (i.severity == s) {
+      out.push_back(i);
+    }
+  }
+  return out;
+}
+
+struct BadCase {
+  std::string_view text;
+  std::string_view path;     // key path the error must name
+  std::string_view message;  // substring of the message
+};
+
+// Every invalid value is reported at its key path with the expected form and the bad value.
+TEST(ConfigValidation, BadValuesNameTheirKeyPath) {
+  const BadCase cases[] = {
+      {R"({gateway: {port: "abc"}})", "gateway.port", R"(expected an integer 1-65535, got "abc")"},
+      {R"({gateway: {port: 0}})", "gateway.port", "expected an integer 1-65535, got 0"},
+      {R"({gateway: {port: 65536}})", "gateway.port", "got 65536"},
+      {R"({gateway: {port: 80.5}})", "gateway.port", "got 80.5"},
+      {R"({gateway: {port: -1}})", "gateway.port", "got -1"},
+      {R"({gateway: {port: true}})", "gateway.port", "got true"},
+      {R"({gateway: {bind: "everywhere"}})", "gateway.bind", R"(one of "loopback", "lan")"},
+      {R"({gateway: {bind: 1}})", "gateway.bind", "got 1"},
+      {R"({gateway: {auth: {mode: "magic"}}})", "gateway.auth.mode", R"(got "magic")"},
+      {R"({gateway: {auth: {token: 12345}}})", "gateway.auth.token",
+       "expected a string, got a number"},
+      {R"({gateway: {auth: []}})", "gateway.auth", "expected an object, got an array"},
+      {R"({gateway: "fast"})", "gateway", R"(expected an object, got "fast")"},
+      {R"({gateway: {bind: "custom"}})", "gateway.customBindHost", "required when gateway.bind"},
+      {R"({gateway: {bind: "lan", auth: {mode: "none"}}})", "gateway.auth.mode", "only with"},
+      {R"({gateway: {reload: {mode: "hot"}}})", "gateway.reload.mode", R"(got "hot")"},
+      {R"({gateway: {controlUi: {enabled: "yes"}}})", "gateway.controlUi.enabled", "true or false"},
+      {R"({gateway: {controlUi: {basePath: "ui"}}})", "gateway.controlUi.basePath",
+       "starting with"},
+      {R"({gateway: {auth: {rateLimit: {maxAttempts: 0}}}})", "gateway.auth.rateLimit.maxAttempts",
+       "got 0"},
+      {R"({logging: {level: "loud"}})", "logging.level", R"(one of "silent")"},
+      {R"({logging: {consoleLevel: 3}})", "logging.consoleLevel", "got 3"},
+      {R"({logging: {consoleStyle: "fancy"}})", "logging.consoleStyle", R"(got "fancy")"},
+      {R"({logging: {maxFileBytes: 10}})", "logging.maxFileBytes", "got 10"},
+      {R"({logging: {redactPatterns: "sk-"}})", "logging.redactPatterns", "a list of strings"},
+      {R"({logging: {redactPatterns: ["ok", 5]}})", "logging.redactPatterns[1]",
+       "expected a string"},
+      {R"({logging: {redactPatterns: ["(unclosed"]}})", "logging.redactPatterns[0]",
+       "regular expression"},
+      {R"({logging: {file: false}})", "logging.file", "expected a string, got false"},
+      {R"({env: {vars: {KEY: 1}}})", "env.vars.KEY", "expected a string, got 1"},
+      {R"({env: {vars: {"BAD-NAME": "x"}}})", "env.vars", "not a valid environment variable name"},
+      {R"({env: {vars: []}})", "env.vars", "an object of strings"},
+      {R"({agents: {defaults: {model: 42}}})", "agents.defaults.model", "provider/model"},
+      {R"({agents: {defaults: {model: {primary: 1}}}})", "agents.defaults.model.primary",
+       "expected a string"},
+      {R"({agents: {defaults: {model: {fallbacks: "x"}}}})", "agents.defaults.model.fallbacks",
+       "list of strings"},
+      {R"({agents: {defaults: {maxConcurrent: 0}}})", "agents.defaults.maxConcurrent", "got 0"},
+      {R"({agents: {defaults: {timeoutSeconds: -5}}})", "agents.defaults.timeoutSeconds", "got -5"},
+      {R"({agents: {defaults: {userTimezone: "Mars/Olympus"}}})", "agents.defaults.userTimezone",
+       "unknown time zone"},
+      {R"({agents: {defaults: {userTimezone: "../../etc/passwd"}}})",
+       "agents.defaults.userTimezone", "unknown time zone"},
+      {R"({agents: {defaults: {workspace: ["a"]}}})", "agents.defaults.workspace",
+       "expected a string, got an array"},
+      {R"({agents: 3})", "agents", "expected an object, got 3"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    ConfigLoad l = load(c.text);
+    EXPECT_FALSE(l.config.has_value());
+    auto errors = of_severity(l, ConfigIssue::Severity::error);
+    ASSERT_FALSE(errors.empty());
+    bool found = false;
+    for (const auto& e : errors) {
+      if (e.path == c.path && e.message.find(c.message) != std::string::npos) {
+        found = true;
+      }
+    }
+    EXPECT_TRUE(found) << "first error: " << errors.front().to_string();
+  }
+}
+
+// Good configs load, with the values they set and defaults for the rest.
+TEST(ConfigValidation, GoodConfigsLoad) {
+  const std::string_view cases[] = {
+      "",
+      "{}",
+      "// only a comment\n{}",
+      R"({gateway: {port: 19001}})",
+      R"({gateway: {port: 8080.0}})",
+      R"({gateway: {bind: "lan", auth: {mode: "token", token: "t0ken-value"}}})",
+      R"({gateway: {bind: "custom", customBindHost: "127.0.0.2"}})",
+      R"({gateway: {auth: {mode: "password", password: "pw"}}})",
+      R"({gateway: {reload: {mode: "off"}}, logging: {level: "debug", consoleStyle: "json"}})",
+      R"({logging: {redactPatterns: ["secret-[0-9]+"], maxFileBytes: 1048576}})",
+      R"({agents: {defaults: {model: "anthropic/claude-sonnet-4-5"}}})",
+      R"({agents: {defaults: {model: {primary: "openai/gpt-5", fallbacks: ["google/gemini-2.5-pro"]}}}})",
+      R"({agents: {defaults: {userTimezone: "Europe/Berlin", maxConcurrent: 2}}})",
+      R"({env: {vars: {OPENAI_API_KEY: "sk-test"}}, $schema: "https://example.com/s.json"})",
+      R"({channels: {telegram: {botToken: "1:abc", dmPolicy: "pairing"}}, cron: {enabled: true},})",
+  };
+  for (auto text : cases) {
+    SCOPED_TRACE(text);
+    ConfigLoad l = load(text);
+    ASSERT_TRUE(l.config.has_value()) << l.describe_errors();
+  }
+}
+
+// Absent keys keep the documented defaults.
+TEST(ConfigValidation, DefaultsMatchTheReference) {
+  ConfigLoad l = load("{}");
+  ASSERT_TRUE(l.config);
+  EXPECT_EQ(l.config->gateway.port, 18789);
+  EXPECT_EQ(l.config->gateway.bind, BindMode::loopback);
+  EXPECT_EQ(l.config->gateway.auth.mode, AuthMode::token);
+  EXPECT_EQ(l.config->logging.level, LogLevel::info);
+  EXPECT_EQ(l.config->gateway.reload, ReloadMode::hybrid);
+}
+
+// Values set in the file reach the typed struct.
+TEST(ConfigValidation, ReadsTypedValues) {
+  ConfigLoad l = load(R"({
+    gateway: {port: 19001, bind: 'lan', auth: {token: 'abcdef123'}},
+    logging: {level: 'warn', consoleLevel: 'debug'},
+    agents: {defaults: {model: {primary: 'a/b', fallbacks: ['c/d']}, workspace: '~/ws'}},
+  })");
+  ASSERT_TRUE(l.config) << l.describe_errors();
+  EXPECT_EQ(l.config->gateway.port, 19001);
+  EXPECT_EQ(l.config->gateway.bind, BindMode::lan);
+  EXPECT_EQ(l.config->gateway.auth.token, "abcdef123");
+  EXPECT_EQ(l.config->logging.level, LogLevel::warn);
+  EXPECT_EQ(l.config->logging.console_level, LogLevel::debug);
+  EXPECT_EQ(l.config->agents.defaults.model.primary, "a/b");
+  EXPECT_EQ(l.config->agents.defaults.model.fallbacks, std::vector<std::string>{"c/d"});
+  EXPECT_EQ(l.config->agents.defaults.workspace, "~/ws");
+}
+
+// Several problems are all reported, not just the first.
+TEST(ConfigValidation, ReportsEveryError) {
+  ConfigLoad l = load(R"({gateway: {port: "x", bind: "y"}, logging: {level: "z"}})");
+  EXPECT_EQ(of_severity(l, ConfigIssue::Severity::error).size(), 3u);
+}
+
+// A key nobody knows warns (with a suggestion) but does not fail.
+TEST(ConfigValidation, UnknownKeysWarnWithSuggestion) {
+  ConfigLoad l = load(R"({gateway: {prot: 1234}, nonsense: true})");
+  ASSERT_TRUE(l.config);
+  auto warnings = of_severity(l, ConfigIssue::Severity::warning);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_EQ(warnings[0].path, "gateway.prot");
+  EXPECT_NE(warnings[0].message.find("did you mean \"port\""), std::string::npos);
+  EXPECT_EQ(warnings[1].path, "nonsense");
+}
+
+// Keys the reference config has but Pincer does not use yet are notes, not warnings.
+TEST(ConfigValidation, ReferenceKeysAreNotes) {
+  ConfigLoad l =
+      load(R"({gateway: {tailscale: {mode: "off"}}, channels: {telegram: {botToken: "x"}}})");
+  ASSERT_TRUE(l.config);
+  EXPECT_TRUE(of_severity(l, ConfigIssue::Severity::warning).empty());
+  EXPECT_EQ(of_severity(l, ConfigIssue::Severity::note).size(), 2u);
+}
+
+// A parse error is one error carrying line and column.
+TEST(ConfigValidation, ParseErrorHasLocation) {
+  ConfigLoad l = load("{\n  gateway: {port: 1,,}\n}");
+  ASSERT_FALSE(l.config);
+  auto errors = of_severity(l, ConfigIssue::Severity::error);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].message.find("line 2"), std::string::npos) << errors[0].message;
+}
+
+// The document must be an object.
+TEST(ConfigValidation, TopLevelMustBeObject) {
+  ConfigLoad l = load("[1, 2]");
+  ASSERT_FALSE(l.config);
+  EXPECT_NE(l.describe_errors().find("top level"), std::string::npos);
+}
+
+// ${VAR} is substituted from the environment, then from env.vars; $${VAR} stays literal.
+TEST(ConfigEnv, SubstitutesVariables) {
+  ConfigLoad l = load(R"({gateway: {auth: {token: "${TOKEN}"}},
+                         agents: {defaults: {workspace: "${BASE}/ws/$${LITERAL}"}},
+                         env: {vars: {BASE: "/srv"}}})",
+                      {{"TOKEN", "from-env"}});
+  ASSERT_TRUE(l.config) << l.describe_errors();
+  EXPECT_EQ(l.config->gateway.auth.token, "from-env");
+  EXPECT_EQ(l.config->agents.defaults.workspace, "/srv/ws/${LITERAL}");
+}
+
+// A missing variable stays visibly unresolved and warns at the key path.
+TEST(ConfigEnv, MissingVariableWarns) {
+  ConfigLoad l = load(R"({gateway: {auth: {token: "${NOPE_NOT_SET}"}}})");
+  ASSERT_TRUE(l.config);
+  EXPECT_EQ(l.config->gateway.auth.token, "${NOPE_NOT_SET}");
+  auto warnings = of_severity(l, ConfigIssue::Severity::warning);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].path, "gateway.auth.token");
+  EXPECT_NE(warnings[0].message.find("NOPE_NOT_SET"), std::string::npos);
+}
+
+// Lower-case names are not variables (the reference matches [A-Z_][A-Z0-9_]* only).
+TEST(ConfigEnv, LowercaseIsLiteral) {
+  ConfigLoad l = load(R"({agents: {defaults: {workspace: "${home}/x"}}})", {{"home", "/h"}});
+  ASSERT_TRUE(l.config);
+  EXPECT_EQ(l.config->agents.defaults.workspace, "${home}/x");
+}
+
+// PINCER_GATEWAY_TOKEN fills in a token the file does not set.
+TEST(ConfigEnv, GatewayTokenFromEnvironment) {
+  ConfigLoad l = load("{}", {{"PINCER_GATEWAY_TOKEN", "tok-123456"}});
+  ASSERT_TRUE(l.config);
+  EXPECT_EQ(l.config->gateway.auth.token, "tok-123456");
+}
+
+// Secrets in bad values are not echoed into error messages.
+TEST(ConfigValidation, ErrorsDoNotEchoSecrets) {
+  ConfigLoad l = load(R"({gateway: {auth: {token: 987654321}}})");
+  ASSERT_FALSE(l.config);
+  EXPECT_EQ(l.describe_errors().find("987654321"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace pincer::core
