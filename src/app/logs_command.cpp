@@ -40,6 +40,7 @@
 
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"
+#include "core/config_loader.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
 #include <fcntl.h>
@@ -502,8 +503,7 @@ int follow(Follower& follower, const fs::path& dir, int interval_ms) {
 
 // --- the command ---------------------------------------------------------------------------
 
-int run_logs(const LogsOptions& opts, const core::StatePaths& paths) {
-  const fs::path active = paths.logs_dir / core::LogOptions{}.file_name;
+int run_logs(const LogsOptions& opts, const fs::path& active) {
   const char* no_color = std::getenv("NO_COLOR");  // NOLINT(concurrency-mt-unsafe)
   Style style;
   style.json = opts.json;
@@ -564,7 +564,7 @@ int run_logs(const LogsOptions& opts, const core::StatePaths& paths) {
   if (active_fd) {
     follower.attach(std::move(*active_fd), follow_offset);
   }
-  return follow(follower, paths.logs_dir, opts.interval_ms);
+  return follow(follower, active.parent_path(), opts.interval_ms);
 }
 
 }  // namespace
@@ -593,7 +593,12 @@ void register_logs_command(CLI::App& root, CliContext& ctx) {
     if (paths == nullptr) {
       return;
     }
-    ctx.exit_code = run_logs(*opts, *paths);
+    // Follow logging.file when the config moves the log; an unreadable config falls back to the
+    // default place rather than hiding the logs that would explain it.
+    auto env = core::process_env();
+    core::ConfigLoad load = core::load_config(paths->config_file, env);
+    core::LoggingConfig logging = load.config ? load.config->logging : core::LoggingConfig{};
+    ctx.exit_code = run_logs(*opts, core::log_file_path(logging, *paths, env));
   });
 }
 

@@ -165,6 +165,14 @@ std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
   return issues;
 }
 
+std::filesystem::path log_file_path(const LoggingConfig& logging, const StatePaths& paths,
+                                    const EnvLookup& env) {
+  if (logging.file.empty()) {
+    return paths.logs_dir / LogOptions{}.file_name;
+  }
+  return expand_home(logging.file, env);
+}
+
 std::string_view to_string(BindMode mode) {
   switch (mode) {
     case BindMode::loopback:

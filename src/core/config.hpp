@@ -8,6 +8,7 @@
 // Later subsystems add their own section structs to Config.
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -17,6 +18,7 @@
 
 #include "core/config_issue.hpp"
 #include "core/log.hpp"
+#include "core/paths.hpp"
 #include "core/redact.hpp"
 
 namespace pincer::core {
@@ -96,6 +98,10 @@ struct Config {
 // returns every problem found: errors (the config must not be used), warnings (unknown keys,
 // missing env vars) and notes (reference keys Pincer does not use yet).
 std::vector<ConfigIssue> read_config(const boost::json::value& document, Config& out);
+
+// The gateway's active log file: logging.file (with ~ expanded) or <state>/logs/pincer.log.
+std::filesystem::path log_file_path(const LoggingConfig& logging, const StatePaths& paths,
+                                    const EnvLookup& env);
 
 std::string_view to_string(BindMode mode);
 std::string_view to_string(AuthMode mode);

@@ -107,13 +107,9 @@ core::LogOptions log_options_for(const core::Config& config, const core::StatePa
   options.level = verbose ? core::LogLevel::debug : config.logging.level;
   options.console_level =
       verbose ? core::LogLevel::debug : config.logging.console_level.value_or(config.logging.level);
-  if (config.logging.file.empty()) {
-    options.dir = paths.logs_dir;
-  } else {
-    std::filesystem::path file = core::expand_home(config.logging.file, core::process_env());
-    options.dir = file.parent_path();
-    options.file_name = file.filename().string();
-  }
+  std::filesystem::path file = core::log_file_path(config.logging, paths, core::process_env());
+  options.dir = file.parent_path();
+  options.file_name = file.filename().string();
   options.max_file_bytes = static_cast<uint64_t>(config.logging.max_file_bytes);
   options.redact = {config.logging.redact_sensitive, config.logging.redact_patterns};
   return options;
@@ -194,6 +190,11 @@ int run_daemon(const DaemonOptions& options) {
     watcher.subscribe([](const core::Config& next, const std::vector<std::string>& changed) {
       core::set_log_level(next.logging.level,
                           next.logging.console_level.value_or(next.logging.level));
+      if (auto ok = core::log_redactor().configure(
+              {next.logging.redact_sensitive, next.logging.redact_patterns});
+          !ok) {
+        log::warn("config", "keeping the previous redaction rules: {}", ok.error().describe());
+      }
       register_secrets(next);
       for (const auto& path : changed) {
         bool needs_restart = path.starts_with("gateway.") && !path.starts_with("gateway.auth.");

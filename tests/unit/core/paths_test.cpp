@@ -1,8 +1,8 @@
 #include "core/paths.hpp"
 
-#include <gtest/gtest.h>
-
 #include <map>
+
+#include <gtest/gtest.h>
 
 namespace pincer::core {
 namespace {
