@@ -1,11 +1,11 @@
 // Cost of one log call on the caller's thread: format, redact, write one JSON line to the
 // page cache (synchronous; see core/log.hpp for why not async).
 
+#include <benchmark/benchmark.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-
-#include <benchmark/benchmark.h>
 
 #include "core/log.hpp"
 

@@ -1,14 +1,13 @@
 // Whole-process figures that need precise timing: spawning `pincer --version` and waiting for
 // it, which is what every CLI invocation pays before doing any work.
 
+#include <benchmark/benchmark.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
 #include <cstdlib>
 #include <string>
 #include <vector>
-
-#include <benchmark/benchmark.h>
-
-#include <spawn.h>
-#include <sys/wait.h>
 
 extern char** environ;
 

@@ -2,10 +2,11 @@
 // because every log message passes through it. The std::regex / Boost.Regex cases run an
 // equivalent alternation of the built-in shapes, to show why the built-ins are a scanner.
 
+#include <benchmark/benchmark.h>
+
 #include <regex>
 #include <string>
 
-#include <benchmark/benchmark.h>
 #include <boost/regex.hpp>
 
 #include "core/redact.hpp"

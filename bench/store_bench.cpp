@@ -1,14 +1,14 @@
 // State store hot paths: one durable write (one transaction, fsync of the WAL) and a point
 // lookup through a cached prepared statement, against a real state.db in $TMPDIR.
 
+#include <benchmark/benchmark.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <random>
 #include <string>
-
-#include <benchmark/benchmark.h>
 
 #include "store/state_database.hpp"
 #include "store/transaction.hpp"

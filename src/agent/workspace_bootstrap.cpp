@@ -103,9 +103,9 @@ You have just been set up and do not know your person yet. Start a relaxed conve
 
 const std::vector<StarterFile>& starter_files() {
   static const std::vector<StarterFile> kFiles = {
-      {"AGENTS.md", true, kAgents},     {"SOUL.md", true, kSoul},
-      {"USER.md", true, kUser},         {"IDENTITY.md", true, kIdentity},
-      {"TOOLS.md", false, kTools},      {"HEARTBEAT.md", false, kHeartbeat},
+      {"AGENTS.md", true, kAgents},       {"SOUL.md", true, kSoul},
+      {"USER.md", true, kUser},           {"IDENTITY.md", true, kIdentity},
+      {"TOOLS.md", false, kTools},        {"HEARTBEAT.md", false, kHeartbeat},
       {"BOOTSTRAP.md", true, kBootstrap},
   };
   return kFiles;

@@ -1,8 +1,8 @@
 #include "app/cli_context.hpp"
 
-#include <cstdio>
-
 #include <fmt/core.h>
+
+#include <cstdio>
 
 namespace pincer::app {
 

@@ -1,10 +1,11 @@
 // pincer config get|set|unset|validate|file|path
 
+#include <fmt/core.h>
+
 #include <memory>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"

@@ -1,6 +1,9 @@
 // pincer doctor: checks what a working assistant needs and says how to fix what is wrong.
 // Read-only: it changes nothing (no --fix yet).
 
+#include <fmt/core.h>
+#include <sys/stat.h>
+
 #include <memory>
 
 #include <CLI/CLI.hpp>
@@ -10,14 +13,12 @@
 #include <boost/asio/read.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"
 #include "app/output.hpp"
 #include "core/config_loader.hpp"
 #include "store/database.hpp"
-#include <sys/stat.h>
 
 namespace pincer::app {
 

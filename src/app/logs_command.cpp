@@ -18,6 +18,15 @@
 // state directory cannot be resolved. Unlike the reference system this reads the file
 // directly, not over the gateway's RPC, so it works with the gateway stopped.
 
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -36,20 +45,12 @@
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"
 #include "core/config_loader.hpp"
 #include "core/log.hpp"
 #include "core/result.hpp"
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/inotify.h>
-#include <sys/signalfd.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace pincer::app {
 

@@ -1,11 +1,12 @@
 // pincer: one binary. `pincer gateway` is the daemon; every other command is a short-lived
 // client of it or works on the state directory directly.
 
+#include <fmt/core.h>
+
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
 
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"

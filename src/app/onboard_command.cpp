@@ -2,13 +2,16 @@
 // --non-interactive --accept-risk and flags. Writes pincer.json (keeping anything already in it),
 // generates the gateway token once, and seeds the workspace.
 
+#include <fmt/core.h>
+#include <openssl/rand.h>
+#include <termios.h>
+#include <unistd.h>
+
 #include <iostream>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
-#include <openssl/rand.h>
 
 #include "agent/workspace_bootstrap.hpp"
 #include "app/cli_context.hpp"
@@ -17,8 +20,6 @@
 #include "core/config_editor.hpp"
 #include "core/config_loader.hpp"
 #include "core/files.hpp"
-#include <termios.h>
-#include <unistd.h>
 
 namespace pincer::app {
 

@@ -1,8 +1,8 @@
 #include "app/output.hpp"
 
-#include <cstdio>
-
 #include <fmt/core.h>
+
+#include <cstdio>
 
 #include "app/cli_context.hpp"
 #include "core/json_format.hpp"

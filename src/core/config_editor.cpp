@@ -62,11 +62,10 @@ Result<ConfigEditOutcome> finish_edit(const fs::path& file, const std::string& b
   return outcome;
 }
 
-}  // namespace
-
-Result<ConfigEditOutcome> set_config_value(const fs::path& file, std::string_view path,
-                                           const json::value& value, const EnvLookup& env,
-                                           bool dry_run) {
+// Reads the file (missing = empty), applies `edit` to its text, then validates and writes.
+template <class Edit>
+Result<ConfigEditOutcome> edit_config(const fs::path& file, std::string_view path,
+                                      const EnvLookup& env, bool dry_run, Edit edit) {
   if (auto ok = check_writable(env); !ok) {
     return std::unexpected(ok.error());
   }
@@ -78,31 +77,28 @@ Result<ConfigEditOutcome> set_config_value(const fs::path& file, std::string_vie
   if (!before) {
     return std::unexpected(before.error());
   }
-  auto after = json5_set(*before, *parsed_path, value);
+  Result<std::string> after = edit(*before, *parsed_path);
   if (!after) {
     return std::unexpected(after.error());
   }
   return finish_edit(file, *before, std::move(*after), env, dry_run);
 }
 
+}  // namespace
+
+Result<ConfigEditOutcome> set_config_value(const fs::path& file, std::string_view path,
+                                           const json::value& value, const EnvLookup& env,
+                                           bool dry_run) {
+  return edit_config(file, path, env, dry_run, [&](std::string_view text, const JsonPath& at) {
+    return json5_set(text, at, value);
+  });
+}
+
 Result<ConfigEditOutcome> unset_config_value(const fs::path& file, std::string_view path,
                                              const EnvLookup& env, bool dry_run) {
-  if (auto ok = check_writable(env); !ok) {
-    return std::unexpected(ok.error());
-  }
-  auto parsed_path = parse_json_path(path);
-  if (!parsed_path) {
-    return std::unexpected(parsed_path.error());
-  }
-  auto before = read_existing(file);
-  if (!before) {
-    return std::unexpected(before.error());
-  }
-  auto after = json5_unset(*before, *parsed_path);
-  if (!after) {
-    return std::unexpected(after.error());
-  }
-  return finish_edit(file, *before, std::move(*after), env, dry_run);
+  return edit_config(file, path, env, dry_run, [](std::string_view text, const JsonPath& at) {
+    return json5_unset(text, at);
+  });
 }
 
 Result<json::value> parse_cli_value(std::string_view text, bool strict_json) {

@@ -1,5 +1,8 @@
 #include "core/config_watcher.hpp"
 
+#include <sys/inotify.h>
+#include <unistd.h>
+
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -14,8 +17,6 @@
 #include "core/config_loader.hpp"
 #include "core/executor.hpp"
 #include "core/log.hpp"
-#include <sys/inotify.h>
-#include <unistd.h>
 
 namespace pincer::core {
 

@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string errno_text(int err) { return std::strerror(err); }  // NOLINT(concurrency-mt-unsafe)
+std::string errno_text(int err) {
+  return std::strerror(err);
+}  // NOLINT(concurrency-mt-unsafe)
 
 Status io_failure(const std::string& what, const fs::path& path, int err) {
   return fail(Errc::io, what + " " + path.string() + ": " + errno_text(err),
@@ -49,8 +51,8 @@ Status write_file_atomically(const fs::path& path, std::string_view content, fs:
   fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) +
                         "-" + std::to_string(rd()));
 
-  FdGuard fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                    static_cast<mode_t>(mode)));
+  FdGuard fd(
+      ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode)));
   if (fd.get() < 0) {
     return io_failure("cannot create", tmp, errno);
   }

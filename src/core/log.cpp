@@ -1,5 +1,17 @@
 #include "core/log.hpp"
 
+#include <fcntl.h>
+#include <spdlog/details/log_msg.h>
+#include <spdlog/formatter.h>
+#include <spdlog/logger.h>
+#include <spdlog/pattern_formatter.h>
+#include <spdlog/sinks/ansicolor_sink.h>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/sinks/sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <array>
 #include <atomic>
 #include <cctype>
@@ -12,19 +24,7 @@
 #include <shared_mutex>
 #include <unordered_map>
 
-#include <spdlog/details/log_msg.h>
-#include <spdlog/formatter.h>
-#include <spdlog/logger.h>
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/ansicolor_sink.h>
-#include <spdlog/sinks/rotating_file_sink.h>
-#include <spdlog/sinks/sink.h>
-#include <spdlog/spdlog.h>
-
 #include "core/files.hpp"
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace pincer::core {
 

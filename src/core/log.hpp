@@ -21,13 +21,13 @@
 //
 // Call sites:   log::info("gateway", "listening on {}", endpoint);
 
+#include <fmt/format.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/redact.hpp"
 #include "core/result.hpp"

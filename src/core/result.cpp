@@ -4,14 +4,22 @@ namespace pincer {
 
 std::string_view to_string(Errc code) {
   switch (code) {
-    case Errc::invalid_argument: return "invalid_argument";
-    case Errc::not_found: return "not_found";
-    case Errc::parse: return "parse";
-    case Errc::config: return "config";
-    case Errc::io: return "io";
-    case Errc::store: return "store";
-    case Errc::unavailable: return "unavailable";
-    case Errc::internal: return "internal";
+    case Errc::invalid_argument:
+      return "invalid_argument";
+    case Errc::not_found:
+      return "not_found";
+    case Errc::parse:
+      return "parse";
+    case Errc::config:
+      return "config";
+    case Errc::io:
+      return "io";
+    case Errc::store:
+      return "store";
+    case Errc::unavailable:
+      return "unavailable";
+    case Errc::internal:
+      return "internal";
   }
   return "internal";
 }

@@ -1,5 +1,9 @@
 #include "gateway/daemon.hpp"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 
@@ -14,9 +18,6 @@
 #include "core/version.hpp"
 #include "gateway/gateway_server.hpp"
 #include "store/state_database.hpp"
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace pincer::gateway {
 

@@ -1,12 +1,12 @@
 #include "store/database.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <cassert>
 #include <limits>
 #include <string>
 #include <utility>
-
-#include <sqlite3.h>
 
 #include "store/detail/connection.hpp"
 

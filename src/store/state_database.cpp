@@ -1,5 +1,9 @@
 #include "store/state_database.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <string>
@@ -7,9 +11,6 @@
 #include "core/files.hpp"
 #include "store/migrations.hpp"
 #include "store/schema_migrations.hpp"
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 namespace pincer::store {
 

@@ -1,10 +1,10 @@
 #include "store/statement.hpp"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <array>
 #include <cassert>
-
-#include <sqlite3.h>
 
 #include "store/detail/connection.hpp"
 

@@ -1,13 +1,14 @@
 // The `pincer` CLI as a user runs it: version, config get/set/unset/validate, onboard, doctor.
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
-#include <gtest/gtest.h>
 
 #include "support/pincer_process.hpp"
-#include <sys/stat.h>
 
 namespace pincer::testing {
 namespace {

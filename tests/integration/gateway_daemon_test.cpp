@@ -1,11 +1,11 @@
 // The real `pincer gateway` process: start-up, health probes, hot reload, shutdown, crashes.
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <fstream>
 
-#include <gtest/gtest.h>
-
 #include "support/pincer_process.hpp"
-#include <sys/stat.h>
 
 namespace pincer::testing {
 namespace {

@@ -1,6 +1,14 @@
 // `pincer logs` against log files in a temporary state directory: the real binary, its real
 // output, and --follow awaited with deadlines (never a sleep).
 
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <array>
 #include <chrono>
 #include <cstdlib>
@@ -11,16 +19,8 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "core/log.hpp"
 #include "support/temp_dir.hpp"
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 extern char** environ;  // NOLINT
 

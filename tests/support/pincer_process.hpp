@@ -4,6 +4,8 @@
 // started, awaited until GET /health answers, and stopped. Every later integration test uses
 // these rather than poking at internals.
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -13,7 +15,6 @@
 #include <vector>
 
 #include "support/temp_dir.hpp"
-#include <sys/types.h>
 
 namespace pincer::testing {
 

@@ -2,6 +2,8 @@
 // Private to pincer_store: the state behind a Database handle, shared by Database, Statement and
 // Transaction. It lives on the heap so a Database can move while Statements point into it.
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -10,8 +12,6 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
-
-#include <sqlite3.h>
 
 #include "core/result.hpp"
 #include "store/database.hpp"

@@ -1,7 +1,8 @@
 #include "core/config_diff.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
 
 namespace pincer::core {
 namespace {

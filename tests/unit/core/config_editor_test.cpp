@@ -1,26 +1,23 @@
 #include "core/config_editor.hpp"
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <map>
 #include <sstream>
 
 #include <boost/json/parse.hpp>
-#include <gtest/gtest.h>
 
+#include "support/fake_env.hpp"
 #include "support/temp_dir.hpp"
-#include <sys/stat.h>
 
 namespace pincer::core {
 namespace {
 
 namespace json = boost::json;
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    return it == vars.end() ? std::nullopt : std::optional<std::string>(it->second);
-  };
-}
+using testing::fake_env;
 
 std::string read_text(const std::filesystem::path& p) {
   std::ifstream in(p);
@@ -37,7 +34,7 @@ class ConfigEditorTest : public ::testing::Test {
 
 // Setting a key in a missing file creates it, private to the user.
 TEST_F(ConfigEditorTest, CreatesMissingFilePrivately) {
-  auto outcome = set_config_value(file_, "gateway.port", json::value(19001), env_of({}));
+  auto outcome = set_config_value(file_, "gateway.port", json::value(19001), fake_env({}));
   ASSERT_TRUE(outcome) << outcome.error().describe();
   EXPECT_TRUE(outcome->written);
   struct stat st {};
@@ -49,7 +46,7 @@ TEST_F(ConfigEditorTest, CreatesMissingFilePrivately) {
 // A change that would not validate is refused and leaves the file byte for byte.
 TEST_F(ConfigEditorTest, RefusesInvalidResult) {
   std::ofstream(file_) << "// keep\n{gateway: {port: 1}}\n";
-  auto outcome = set_config_value(file_, "gateway.port", json::value("x"), env_of({}));
+  auto outcome = set_config_value(file_, "gateway.port", json::value("x"), fake_env({}));
   ASSERT_FALSE(outcome);
   EXPECT_EQ(outcome.error().code, Errc::config);
   EXPECT_NE(outcome.error().message.find("gateway.port"), std::string::npos);
@@ -59,7 +56,7 @@ TEST_F(ConfigEditorTest, RefusesInvalidResult) {
 // --dry-run validates without writing.
 TEST_F(ConfigEditorTest, DryRunWritesNothing) {
   std::ofstream(file_) << "{}";
-  auto outcome = set_config_value(file_, "gateway.port", json::value(2000), env_of({}), true);
+  auto outcome = set_config_value(file_, "gateway.port", json::value(2000), fake_env({}), true);
   ASSERT_TRUE(outcome);
   EXPECT_TRUE(outcome->changed);
   EXPECT_FALSE(outcome->written);
@@ -69,7 +66,7 @@ TEST_F(ConfigEditorTest, DryRunWritesNothing) {
 // PINCER_CONFIG_READONLY=1 refuses every edit.
 TEST_F(ConfigEditorTest, ReadonlyRefuses) {
   auto outcome = set_config_value(file_, "gateway.port", json::value(2000),
-                                  env_of({{"PINCER_CONFIG_READONLY", "1"}}));
+                                  fake_env({{"PINCER_CONFIG_READONLY", "1"}}));
   ASSERT_FALSE(outcome);
   EXPECT_FALSE(std::filesystem::exists(file_));
 }
@@ -77,7 +74,7 @@ TEST_F(ConfigEditorTest, ReadonlyRefuses) {
 // Unsetting a key that is not there is a not_found error.
 TEST_F(ConfigEditorTest, UnsetMissingKeyIsNotFound) {
   std::ofstream(file_) << "{gateway: {}}";
-  auto outcome = unset_config_value(file_, "gateway.port", env_of({}));
+  auto outcome = unset_config_value(file_, "gateway.port", fake_env({}));
   ASSERT_FALSE(outcome);
   EXPECT_EQ(outcome.error().code, Errc::not_found);
 }

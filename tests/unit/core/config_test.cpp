@@ -1,24 +1,17 @@
-#include <map>
-
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "core/config_loader.hpp"
+#include "support/fake_env.hpp"
 
 namespace pincer::core {
 namespace {
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) {
-      return std::nullopt;
-    }
-    return it->second;
-  };
-}
+using testing::fake_env;
 
 ConfigLoad load(std::string_view text, std::map<std::string, std::string> vars = {}) {
-  return load_config_text(text, "pincer.json", env_of(std::move(vars)));
+  return load_config_text(text, "pincer.json", fake_env(std::move(vars)));
 }
 
 std::vector<ConfigIssue> of_severity(const ConfigLoad& l, ConfigIssue::Severity s) {

@@ -1,9 +1,10 @@
 #include "core/config_watcher.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 
 #include <boost/asio/steady_timer.hpp>
-#include <gtest/gtest.h>
 
 #include "core/config_loader.hpp"
 #include "support/temp_dir.hpp"

@@ -1,12 +1,13 @@
 #include "core/executor.hpp"
 
+#include <gtest/gtest.h>
+
 #include <string>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 namespace pincer::core {
 namespace {

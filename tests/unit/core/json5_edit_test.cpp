@@ -1,12 +1,13 @@
 #include "core/json5_edit.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <random>
 
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/detail/json5_source_map.hpp"
 #include "core/json5.hpp"

@@ -1,12 +1,13 @@
 #include "core/json5.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
 #include <string>
 
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 namespace pincer::core::json5 {
 namespace {

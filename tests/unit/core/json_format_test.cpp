@@ -1,10 +1,11 @@
 #include "core/json_format.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "core/json5.hpp"
 

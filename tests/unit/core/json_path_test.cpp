@@ -1,7 +1,8 @@
 #include "core/json_path.hpp"
 
-#include <boost/json.hpp>
 #include <gtest/gtest.h>
+
+#include <boost/json.hpp>
 
 namespace pincer::core {
 namespace {

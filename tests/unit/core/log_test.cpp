@@ -1,16 +1,17 @@
 #include "core/log.hpp"
 
+#include <gtest/gtest.h>
+#include <spdlog/logger.h>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <vector>
 
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
-#include <spdlog/logger.h>
 
 #include "support/temp_dir.hpp"
-#include <sys/stat.h>
 
 namespace pincer::core {
 namespace {

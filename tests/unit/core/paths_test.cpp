@@ -1,25 +1,19 @@
 #include "core/paths.hpp"
 
+#include <gtest/gtest.h>
+
 #include <map>
 
-#include <gtest/gtest.h>
+#include "support/fake_env.hpp"
 
 namespace pincer::core {
 namespace {
 
-EnvLookup env_of(std::map<std::string, std::string> vars) {
-  return [vars = std::move(vars)](const std::string& name) -> std::optional<std::string> {
-    auto it = vars.find(name);
-    if (it == vars.end()) {
-      return std::nullopt;
-    }
-    return it->second;
-  };
-}
+using testing::fake_env;
 
 // Without overrides everything lives under ~/.pincer.
 TEST(StatePaths, DefaultsUnderHome) {
-  auto paths = resolve_state_paths(env_of({{"HOME", "/home/u"}}));
+  auto paths = resolve_state_paths(fake_env({{"HOME", "/home/u"}}));
   ASSERT_TRUE(paths);
   EXPECT_EQ(paths->state_dir, "/home/u/.pincer");
   EXPECT_EQ(paths->config_file, "/home/u/.pincer/pincer.json");
@@ -30,7 +24,7 @@ TEST(StatePaths, DefaultsUnderHome) {
 
 // --profile NAME moves state to ~/.pincer-NAME.
 TEST(StatePaths, ProfileGetsItsOwnStateDir) {
-  auto paths = resolve_state_paths(env_of({{"HOME", "/home/u"}}), "work");
+  auto paths = resolve_state_paths(fake_env({{"HOME", "/home/u"}}), "work");
   ASSERT_TRUE(paths);
   EXPECT_EQ(paths->state_dir, "/home/u/.pincer-work");
   EXPECT_EQ(paths->config_file, "/home/u/.pincer-work/pincer.json");
@@ -38,9 +32,9 @@ TEST(StatePaths, ProfileGetsItsOwnStateDir) {
 
 // The environment overrides win over HOME and the profile.
 TEST(StatePaths, EnvironmentOverrides) {
-  auto paths = resolve_state_paths(env_of({{"HOME", "/home/u"},
-                                           {"PINCER_STATE_DIR", "~/state"},
-                                           {"PINCER_CONFIG_PATH", "/etc/pincer.json"}}),
+  auto paths = resolve_state_paths(fake_env({{"HOME", "/home/u"},
+                                             {"PINCER_STATE_DIR", "~/state"},
+                                             {"PINCER_CONFIG_PATH", "/etc/pincer.json"}}),
                                    "work");
   ASSERT_TRUE(paths);
   EXPECT_EQ(paths->state_dir, "/home/u/state");
@@ -50,13 +44,13 @@ TEST(StatePaths, EnvironmentOverrides) {
 
 // A profile name could otherwise escape the home directory.
 TEST(StatePaths, RejectsProfileWithSlash) {
-  auto paths = resolve_state_paths(env_of({{"HOME", "/home/u"}}), "../x");
+  auto paths = resolve_state_paths(fake_env({{"HOME", "/home/u"}}), "../x");
   ASSERT_FALSE(paths);
   EXPECT_NE(paths.error().message.find("profile"), std::string::npos);
 }
 
 TEST(StatePaths, FailsWithoutHomeOrStateDir) {
-  auto paths = resolve_state_paths(env_of({}));
+  auto paths = resolve_state_paths(fake_env({}));
   ASSERT_FALSE(paths);
   EXPECT_NE(paths.error().hint.find("PINCER_STATE_DIR"), std::string::npos);
 }

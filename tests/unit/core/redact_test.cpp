@@ -1,10 +1,11 @@
 #include "core/redact.hpp"
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <thread>
 
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 namespace pincer::core {
 namespace {

@@ -1,11 +1,11 @@
 // Several connections writing one file at once: busy_timeout queues writers instead of failing.
 
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "store/database.hpp"
 #include "store/transaction.hpp"

@@ -1,10 +1,10 @@
 #include "store/database.hpp"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <optional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "store/transaction.hpp"
 #include "support/temp_dir.hpp"

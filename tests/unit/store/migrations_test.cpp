@@ -1,10 +1,10 @@
 #include "store/migrations.hpp"
 
+#include <gtest/gtest.h>
+
 #include <array>
 #include <optional>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "store/database.hpp"
 #include "store/transaction.hpp"

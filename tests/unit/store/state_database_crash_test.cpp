@@ -8,6 +8,13 @@
 //
 // Set PINCER_CRASH_SEED to replay a run; the seed in use is printed.
 
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -19,16 +26,9 @@
 #include <thread>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "store/state_database.hpp"
 #include "store/transaction.hpp"
 #include "support/temp_dir.hpp"
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 namespace pincer::store {
 namespace {

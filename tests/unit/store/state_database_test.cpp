@@ -1,13 +1,13 @@
 #include "store/state_database.hpp"
 
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
 #include <fstream>
 #include <string>
 
-#include <gtest/gtest.h>
-
 #include "store/schema_migrations.hpp"
 #include "support/temp_dir.hpp"
-#include <sys/stat.h>
 
 namespace pincer::store {
 namespace {

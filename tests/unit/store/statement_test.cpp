@@ -1,12 +1,12 @@
 #include "store/statement.hpp"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "store/database.hpp"
 #include "support/temp_dir.hpp"

@@ -1,9 +1,9 @@
 #include "store/transaction.hpp"
 
+#include <gtest/gtest.h>
+
 #include <optional>
 #include <stdexcept>
-
-#include <gtest/gtest.h>
 
 #include "store/database.hpp"
 #include "support/temp_dir.hpp"
