@@ -59,7 +59,7 @@ void read_gateway(ConfigReader& root, GatewayConfig& gateway) {
   }
   if (!gateway.control_ui_base_path.starts_with("/")) {
     r.error_at(r.key_path("controlUi") + ".basePath",
-               "expected a path starting with \"/\", got \"" + gateway.control_ui_base_path + "\"");
+               R"(expected a path starting with "/", got ")" + gateway.control_ui_base_path + "\"");
   }
 }
 
@@ -143,7 +143,7 @@ void read_agents(ConfigReader& root, AgentsConfig& agents) {
                  std::filesystem::is_regular_file("/usr/share/zoneinfo/" + zone, ec);
     if (!known) {
       d.error("userTimezone", "unknown time zone \"" + zone +
-                                  "\": expected an IANA name such as \"Europe/Berlin\"");
+                                  R"(": expected an IANA name such as "Europe/Berlin")");
     }
   }
   d.finish();

@@ -58,7 +58,7 @@ struct LoggingConfig {
   std::optional<LogLevel> console_level;  // defaults to level
   ConsoleStyle console_style = ConsoleStyle::pretty;
   std::string file;  // empty: <state>/logs/pincer.log
-  int64_t max_file_bytes = 10 * 1024 * 1024;
+  int64_t max_file_bytes = int64_t{10} * 1024 * 1024;
   RedactMode redact_sensitive = RedactMode::tools;
   std::vector<std::string> redact_patterns;
 };

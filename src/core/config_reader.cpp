@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 
 #include <boost/json/serialize.hpp>
 
 #include "core/json_format.hpp"
+#include "core/redact.hpp"
 #include "core/reference_config_keys.hpp"
 
 namespace pincer::core {
@@ -21,23 +23,6 @@ bool is_identifier(std::string_view key) {
   return std::ranges::all_of(key, [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '$' || c == '-';
   });
-}
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::ranges::transform(out, out.begin(),
-                         [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-bool is_secret_key(std::string_view key) {
-  std::string k = lowercase(key);
-  for (std::string_view word : {"token", "password", "secret", "apikey", "api_key", "privatekey"}) {
-    if (k.find(word) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
 }
 
 size_t edit_distance(std::string_view a, std::string_view b) {
@@ -89,7 +74,7 @@ std::string describe_value(const json::value& value, std::string_view key) {
     case json::kind::array:
       return "an array";
     case json::kind::string: {
-      if (is_secret_key(key)) {
+      if (Redactor::is_sensitive_key(key)) {
         return "a string";
       }
       std::string_view s = value.get_string();
@@ -100,7 +85,7 @@ std::string describe_value(const json::value& value, std::string_view key) {
       return json::serialize(value);
     }
     default:
-      if (is_secret_key(key)) {
+      if (Redactor::is_sensitive_key(key)) {
         return "a number";
       }
       return to_pretty_json(value);
@@ -283,7 +268,7 @@ int ConfigReader::choice_index(std::string_view key, const std::vector<std::stri
 ConfigReader ConfigReader::object(std::string_view key) {
   auto segments = segments_;
   segments.emplace_back(key);
-  return ConfigReader(find(key), std::move(segments), *issues_);
+  return {find(key), std::move(segments), *issues_};
 }
 
 void ConfigReader::finish() {

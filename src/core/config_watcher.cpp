@@ -5,7 +5,7 @@
 
 #include <array>
 #include <cerrno>
-#include <cstring>
+#include <system_error>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/detached.hpp>
@@ -128,7 +128,7 @@ Status ConfigWatcher::start(std::chrono::milliseconds debounce) {
   if (fd < 0) {
     return fail(Errc::io,
                 std::string("cannot watch the config file: inotify: ") +
-                    std::strerror(errno),  // NOLINT(concurrency-mt-unsafe)
+                    std::generic_category().message(errno),
                 "raise fs.inotify.max_user_instances, or restart the gateway after edits");
   }
   std::filesystem::path dir = impl_->file.parent_path();
@@ -140,8 +140,7 @@ Status ConfigWatcher::start(std::chrono::milliseconds debounce) {
     int err = errno;
     ::close(fd);
     return fail(Errc::io,
-                "cannot watch " + dir.string() + ": " +
-                    std::strerror(err),  // NOLINT(concurrency-mt-unsafe)
+                "cannot watch " + dir.string() + ": " + std::generic_category().message(err),
                 "check that the directory exists and is readable");
   }
   impl_->descriptor.assign(fd);

@@ -33,7 +33,8 @@ auto run_blocking(boost::asio::thread_pool& pool, Fn fn)
     std::optional<R> result = co_await boost::asio::co_spawn(
         pool, [&fn]() -> boost::asio::awaitable<std::optional<R>> { co_return fn(); },
         boost::asio::use_awaitable);
-    co_return std::move(*result);
+    co_return std::move(
+        *result);  // NOLINT(bugprone-unchecked-optional-access): set, or co_spawn threw
   }
 }
 

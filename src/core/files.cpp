@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <system_error>
 
 namespace pincer::core {
 
@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string errno_text(int err) {
-  return std::strerror(err);
+  return std::generic_category().message(err);
 }  // NOLINT(concurrency-mt-unsafe)
 
 Status io_failure(const std::string& what, const fs::path& path, int err) {

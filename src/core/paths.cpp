@@ -1,5 +1,6 @@
 #include "core/paths.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 
 namespace pincer::core {
@@ -22,14 +23,10 @@ bool is_plain_name(const std::string& name) {
   if (name.empty() || name.size() > 64) {
     return false;
   }
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '_';
-    if (!ok) {
-      return false;
-    }
-  }
-  return true;
+  return std::ranges::all_of(name, [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+  });
 }
 
 std::optional<std::string> non_empty(const EnvLookup& env, const std::string& name) {
@@ -48,7 +45,7 @@ fs::path expand_home(const std::string& path, const EnvLookup& env) {
       return fs::path(*home) / path.substr(path.size() == 1 ? 1 : 2);
     }
   }
-  return fs::path(path);
+  return {path};
 }
 
 Result<StatePaths> resolve_state_paths(const EnvLookup& env, const std::string& profile) {
