@@ -14,6 +14,7 @@
 #include "core/config_loader.hpp"
 #include "core/config_watcher.hpp"
 #include "core/files.hpp"
+#include "core/json_path.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "gateway/gateway_server.hpp"
@@ -22,6 +23,7 @@
 namespace pincer::gateway {
 
 namespace asio = boost::asio;
+namespace json = boost::json;
 
 namespace {
 
@@ -42,7 +44,8 @@ Result<int> lock_state_dir(const std::filesystem::path& state_dir) {
   }
   std::string pid = std::to_string(::getpid()) + "\n";
   if (::ftruncate(fd, 0) == 0) {
-    (void)!::write(fd, pid.data(), pid.size());
+    // Only informational (who holds the lock); the lock itself is what matters.
+    [[maybe_unused]] auto written = ::write(fd, pid.data(), pid.size());
   }
   return fd;
 }
@@ -51,53 +54,45 @@ void print_error(const Error& error) {
   std::fprintf(stderr, "error: %s\n", error.describe().c_str());
 }
 
-// Applies the command-line overrides, which outrank the file (as in the reference).
+// Applies the command-line overrides, which outrank the file (as in the reference). They go
+// through the same validation as the file, so `--bind everywhere` fails like a bad config would.
 Status apply_overrides(const DaemonOptions& options, core::Config& config) {
+  json::value document = config.raw;
+  auto set = [&document](std::string_view path, json::value value) {
+    auto parsed = core::parse_json_path(path);
+    return core::set_at(document, *parsed, std::move(value));
+  };
+  const std::pair<std::string_view, const std::optional<std::string>*> overrides[] = {
+      {"gateway.bind", &options.bind},
+      {"gateway.auth.mode", &options.auth},
+      {"gateway.auth.token", &options.token},
+      {"gateway.auth.password", &options.password},
+  };
+  bool any = false;
+  for (const auto& [path, value] : overrides) {
+    if (*value) {
+      if (auto ok = set(path, json::string(**value)); !ok) {
+        return ok;
+      }
+      any = true;
+    }
+  }
+  if (any) {
+    core::Config next;
+    auto issues = core::read_config(document, next);
+    for (const auto& issue : issues) {
+      if (issue.severity == core::ConfigIssue::Severity::error) {
+        return fail(Errc::invalid_argument, "command-line option: " + issue.to_string());
+      }
+    }
+    if (next.gateway.auth.token.empty()) {
+      next.gateway.auth.token = config.gateway.auth.token;  // e.g. from PINCER_GATEWAY_TOKEN
+    }
+    config = std::move(next);
+  }
+  // Port 0 (any free port) is allowed here though not in the file: tests and scripts use it.
   if (options.port) {
     config.gateway.port = *options.port;
-  }
-  if (options.bind) {
-    static const std::pair<std::string_view, core::BindMode> kModes[] = {
-        {"loopback", core::BindMode::loopback},
-        {"lan", core::BindMode::lan},
-        {"auto", core::BindMode::auto_},
-        {"custom", core::BindMode::custom},
-        {"tailnet", core::BindMode::tailnet}};
-    bool found = false;
-    for (const auto& [name, mode] : kModes) {
-      if (*options.bind == name) {
-        config.gateway.bind = mode;
-        found = true;
-      }
-    }
-    if (!found) {
-      return fail(Errc::invalid_argument, "--bind \"" + *options.bind + "\" is not a bind mode",
-                  "use loopback, lan, auto, custom or tailnet");
-    }
-  }
-  if (options.auth) {
-    static const std::pair<std::string_view, core::AuthMode> kModes[] = {
-        {"token", core::AuthMode::token},
-        {"password", core::AuthMode::password},
-        {"none", core::AuthMode::none},
-        {"trusted-proxy", core::AuthMode::trusted_proxy}};
-    bool found = false;
-    for (const auto& [name, mode] : kModes) {
-      if (*options.auth == name) {
-        config.gateway.auth.mode = mode;
-        found = true;
-      }
-    }
-    if (!found) {
-      return fail(Errc::invalid_argument, "--auth \"" + *options.auth + "\" is not an auth mode",
-                  "use token, password, none or trusted-proxy");
-    }
-  }
-  if (options.token) {
-    config.gateway.auth.token = *options.token;
-  }
-  if (options.password) {
-    config.gateway.auth.password = *options.password;
   }
   return {};
 }
