@@ -173,6 +173,22 @@ TEST_F(Cli, OnboardNonInteractive) {
   EXPECT_EQ(read_text(state_ / "workspace" / "SOUL.md"), "mine");
 }
 
+// On a terminal, onboard asks its questions and writes the answers (run under script(1) for a pty).
+TEST_F(Cli, OnboardInteractiveOnTerminal) {
+  if (std::system("command -v script >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "script(1) from bsdutils is needed to give onboard a terminal";
+  }
+  std::string command = "script -qec '" + pincer_binary().string() + " onboard' /dev/null";
+  auto result = run_pincer_shell(command, isolated_env(state_.path()),
+                                 "openai\nsk-test-interactive-1234\n\n19555\n");
+  ASSERT_EQ(result.exit_code, 0) << result.out << result.err;
+  EXPECT_NE(result.out.find("Provider [anthropic]"), std::string::npos) << result.out;
+  EXPECT_EQ(run({"config", "get", "gateway.port"}).out, "19555\n");
+  EXPECT_EQ(run({"config", "get", "agents.defaults.model.primary"}).out, "openai/gpt-5.1\n");
+  EXPECT_EQ(run({"config", "get", "env.vars.OPENAI_API_KEY", "--show-secrets"}).out,
+            "sk-test-interactive-1234\n");
+}
+
 // Without a terminal and without --non-interactive, onboard explains what to do.
 TEST_F(Cli, OnboardWithoutTerminalExplains) {
   auto r = run({"onboard"});

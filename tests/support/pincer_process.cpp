@@ -31,11 +31,12 @@ std::string slurp(const fs::path& path) {
   return out.str();
 }
 
-// Spawns `pincer args` with stdin/stdout/stderr redirected to files.
-pid_t spawn(const std::vector<std::string>& args, const EnvVars& env, const fs::path& in,
-            const fs::path& out, const fs::path& err) {
+// Spawns `program args` with stdin/stdout/stderr redirected to files.
+pid_t spawn_program(const std::string& program, const std::vector<std::string>& args,
+                    const EnvVars& env, const fs::path& in, const fs::path& out,
+                    const fs::path& err) {
   std::vector<std::string> argv_storage;
-  argv_storage.push_back(pincer_binary().string());
+  argv_storage.push_back(program);
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
   for (auto& a : argv_storage) {
@@ -64,6 +65,11 @@ pid_t spawn(const std::vector<std::string>& args, const EnvVars& env, const fs::
     throw std::runtime_error("cannot start " + argv_storage[0]);
   }
   return pid;
+}
+
+pid_t spawn(const std::vector<std::string>& args, const EnvVars& env, const fs::path& in,
+            const fs::path& out, const fs::path& err) {
+  return spawn_program(pincer_binary().string(), args, env, in, out, err);
 }
 
 int decode_status(int status) {
@@ -118,17 +124,32 @@ EnvVars isolated_env(const fs::path& state_dir) {
   return env;
 }
 
-RunResult run_pincer(const std::vector<std::string>& args, const EnvVars& env,
-                     const std::string& stdin_text, std::chrono::milliseconds timeout) {
+namespace {
+
+RunResult run_to_end(const std::string& program, const std::vector<std::string>& args,
+                     const EnvVars& env, const std::string& stdin_text,
+                     std::chrono::milliseconds timeout) {
   TempDir io;
   { std::ofstream(io / "stdin") << stdin_text; }
-  pid_t pid = spawn(args, env, io / "stdin", io / "stdout", io / "stderr");
+  pid_t pid = spawn_program(program, args, env, io / "stdin", io / "stdout", io / "stderr");
   auto code = wait_for_exit(pid, timeout);
   if (!code) {
     ::kill(pid, SIGKILL);
     code = wait_for_exit(pid, 5s);
   }
   return RunResult{code.value_or(-1), slurp(io / "stdout"), slurp(io / "stderr")};
+}
+
+}  // namespace
+
+RunResult run_pincer(const std::vector<std::string>& args, const EnvVars& env,
+                     const std::string& stdin_text, std::chrono::milliseconds timeout) {
+  return run_to_end(pincer_binary().string(), args, env, stdin_text, timeout);
+}
+
+RunResult run_pincer_shell(const std::string& command, const EnvVars& env,
+                           const std::string& stdin_text, std::chrono::milliseconds timeout) {
+  return run_to_end("/bin/sh", {"-c", command}, env, stdin_text, timeout);
 }
 
 std::optional<std::pair<int, std::string>> http_get(uint16_t port, const std::string& path) {

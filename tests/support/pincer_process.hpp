@@ -38,6 +38,11 @@ RunResult run_pincer(const std::vector<std::string>& args, const EnvVars& env,
                      const std::string& stdin_text = {},
                      std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
+// Runs `/bin/sh -c command` (for tests that need a shell around pincer, e.g. script(1)).
+RunResult run_pincer_shell(const std::string& command, const EnvVars& env,
+                           const std::string& stdin_text = {},
+                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
+
 // GET http://127.0.0.1:port/path; nullopt when nothing answers. Returns {status, body}.
 std::optional<std::pair<int, std::string>> http_get(uint16_t port, const std::string& path);
 
