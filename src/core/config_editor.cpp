@@ -79,7 +79,13 @@ Result<ConfigEditOutcome> edit_config(const fs::path& file, std::string_view pat
   }
   Result<std::string> after = edit(*before, *parsed_path);
   if (!after) {
-    return std::unexpected(after.error());
+    Error error = after.error();
+    if (error.code == Errc::parse) {
+      // The file itself does not parse: say which file, and that no edit can be made to it.
+      error.message = file.string() + ": " + error.message;
+      error.hint = "fix the file by hand first; pincer config validate shows where";
+    }
+    return std::unexpected(std::move(error));
   }
   return finish_edit(file, *before, std::move(*after), env, dry_run);
 }

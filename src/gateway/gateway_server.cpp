@@ -76,7 +76,7 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
   std::list<std::weak_ptr<beast::tcp_stream>> connections;
   bool draining = false;
 
-  http::response<http::string_body> respond(const http::request<http::string_body>& request) {
+  http::response<http::string_body> respond(const http::request<http::string_body>& request) const {
     http::response<http::string_body> response;
     response.version(request.version());
     response.keep_alive(request.keep_alive());
