@@ -14,6 +14,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 
+#include "agent/provider_keys.hpp"
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"
 #include "app/output.hpp"
@@ -183,21 +184,6 @@ Check check_token(const core::Config& config) {
           fmt::format("{} auth configured", core::to_string(auth.mode)), ""};
 }
 
-// The environment variable each provider's key conventionally lives in.
-std::string_view key_variable(std::string_view provider) {
-  if (provider == "anthropic")
-    return "ANTHROPIC_API_KEY";
-  if (provider == "openai")
-    return "OPENAI_API_KEY";
-  if (provider == "google" || provider == "gemini")
-    return "GEMINI_API_KEY";
-  if (provider == "openrouter")
-    return "OPENROUTER_API_KEY";
-  if (provider == "groq")
-    return "GROQ_API_KEY";
-  return "";
-}
-
 Check check_model(const core::Config& config, const core::EnvLookup& env) {
   const std::string& model = config.agents.defaults.model.primary;
   if (model.empty()) {
@@ -217,14 +203,21 @@ Check check_model(const core::Config& config, const core::EnvLookup& env) {
       }
     }
   }
-  std::string_view variable = key_variable(provider);
-  if (variable.empty()) {
+  auto key = agent::find_provider_key(provider);
+  if (!key) {
     return {"model", CheckStatus::ok, model + " (no key needed or not checked for this provider)",
             ""};
   }
-  std::string name(variable);
-  bool present = (env(name) && !env(name)->empty()) || config.env.vars.contains(name) ||
-                 (provider == "google" && env("GOOGLE_API_KEY"));
+  auto is_set = [&](std::string_view variable) {
+    if (variable.empty()) {
+      return false;
+    }
+    std::string variable_name(variable);
+    auto value = env(variable_name);
+    return (value && !value->empty()) || config.env.vars.contains(variable_name);
+  };
+  std::string name(key->env_var);
+  bool present = is_set(key->env_var) || is_set(key->alt_env_var);
   if (!present) {
     return {"model", CheckStatus::fail, model + ": " + name + " is not set",
             "export " + name + "=... or pincer config set env.vars." + name + " <key>"};

@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <map>
 #include <memory>
 
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include "agent/provider_keys.hpp"
 #include "agent/workspace_bootstrap.hpp"
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"
@@ -40,23 +42,7 @@ struct OnboardArgs {
   std::optional<std::string> gateway_token;
   std::optional<std::string> gateway_password;
   std::optional<std::string> model;
-  std::optional<std::string> anthropic_api_key;
-  std::optional<std::string> openai_api_key;
-  std::optional<std::string> gemini_api_key;
-  std::optional<std::string> openrouter_api_key;
-};
-
-struct ProviderKey {
-  std::string_view provider;
-  std::string_view env_var;
-  std::string_view default_model;
-};
-
-constexpr ProviderKey kProviders[] = {
-    {"anthropic", "ANTHROPIC_API_KEY", "anthropic/claude-sonnet-4-5"},
-    {"openai", "OPENAI_API_KEY", "openai/gpt-5.1"},
-    {"google", "GEMINI_API_KEY", "google/gemini-2.5-pro"},
-    {"openrouter", "OPENROUTER_API_KEY", "openrouter/anthropic/claude-sonnet-4.5"},
+  std::map<std::string, std::string> api_keys;  // env var name -> key
 };
 
 std::string generate_token() {
@@ -74,7 +60,7 @@ std::string generate_token() {
 
 std::string prompt(const std::string& question, const std::string& fallback, bool secret = false) {
   fmt::print("{}{}: ", question, fallback.empty() || secret ? "" : " [" + fallback + "]");
-  std::fflush(stdout);
+  (void)std::fflush(stdout);
   termios saved{};
   bool hide = secret && ::tcgetattr(STDIN_FILENO, &saved) == 0;
   if (hide) {
@@ -96,24 +82,14 @@ void ask(OnboardArgs& args) {
   fmt::print("Pincer setup. Press Enter to accept the [default].\n\n");
   fmt::print("Model providers: anthropic, openai, google, openrouter, or none for later.\n");
   std::string provider = prompt("Provider", "anthropic");
-  for (const auto& p : kProviders) {
-    if (provider == p.provider) {
-      std::string key =
-          prompt(fmt::format("{} (input hidden; empty to skip)", p.env_var), "", true);
-      if (!key.empty()) {
-        if (p.provider == "anthropic") {
-          args.anthropic_api_key = key;
-        } else if (p.provider == "openai") {
-          args.openai_api_key = key;
-        } else if (p.provider == "google") {
-          args.gemini_api_key = key;
-        } else {
-          args.openrouter_api_key = key;
-        }
-      }
-      if (!args.model) {
-        args.model = prompt("Model", std::string(p.default_model));
-      }
+  if (auto key = agent::find_provider_key(provider)) {
+    std::string value =
+        prompt(fmt::format("{} (input hidden; empty to skip)", key->env_var), "", true);
+    if (!value.empty()) {
+      args.api_keys[std::string(key->env_var)] = value;
+    }
+    if (!args.model) {
+      args.model = prompt("Model", std::string(key->default_model));
     }
   }
   if (!args.gateway_port) {
@@ -203,15 +179,9 @@ void run_onboard(CliContext& ctx, OnboardArgs args) {
   if (args.model) {
     edits.emplace_back("agents.defaults.model.primary", json::string(*args.model));
   }
-  const std::pair<const std::optional<std::string>*, std::string_view> keys[] = {
-      {&args.anthropic_api_key, "ANTHROPIC_API_KEY"},
-      {&args.openai_api_key, "OPENAI_API_KEY"},
-      {&args.gemini_api_key, "GEMINI_API_KEY"},
-      {&args.openrouter_api_key, "OPENROUTER_API_KEY"},
-  };
-  for (const auto& [value, name] : keys) {
-    if (*value && !(*value)->empty()) {
-      edits.emplace_back("env.vars." + std::string(name), json::string(**value));
+  for (const auto& [name, value] : args.api_keys) {
+    if (!value.empty()) {
+      edits.emplace_back("env.vars." + name, json::string(value));
     }
   }
   if (args.skip_bootstrap) {
@@ -291,12 +261,20 @@ void register_onboard_command(CLI::App& root, CliContext& ctx) {
                   "Use password auth with this password");
   cmd->add_flag("--rotate-token", args->rotate_token, "Replace an existing gateway token");
   cmd->add_option("--model", args->model, "Primary model, e.g. anthropic/claude-sonnet-4-5");
-  cmd->add_option("--anthropic-api-key", args->anthropic_api_key,
-                  "Store ANTHROPIC_API_KEY in env.vars");
-  cmd->add_option("--openai-api-key", args->openai_api_key, "Store OPENAI_API_KEY in env.vars");
-  cmd->add_option("--gemini-api-key", args->gemini_api_key, "Store GEMINI_API_KEY in env.vars");
-  cmd->add_option("--openrouter-api-key", args->openrouter_api_key,
-                  "Store OPENROUTER_API_KEY in env.vars");
+  // --anthropic-api-key, --openai-api-key, ... one per provider with a conventional variable.
+  for (const auto& key : agent::provider_keys()) {
+    std::string flag = "--" + std::string(key.provider) + "-api-key";
+    std::string name(key.env_var);
+    cmd->add_option_function<std::string>(
+           flag, [args, name](const std::string& value) { args->api_keys[name] = value; },
+           "Store " + name + " in env.vars")
+        ->type_name("KEY");
+  }
+  cmd->add_option_function<std::string>(
+         "--gemini-api-key",
+         [args](const std::string& value) { args->api_keys["GEMINI_API_KEY"] = value; },
+         "Same as --google-api-key")
+      ->type_name("KEY");
   cmd->add_flag("--skip-bootstrap", args->skip_bootstrap,
                 "Do not create AGENTS.md, SOUL.md, USER.md, IDENTITY.md, BOOTSTRAP.md");
   cmd->callback([&ctx, args] { run_onboard(ctx, *args); });

@@ -52,9 +52,10 @@ struct LogOptions {
   bool console = true;                      // write to stderr at all
   std::filesystem::path dir;                // the logs directory; empty: no file
   std::string file_name = "pincer.log";     // rotated files: pincer.1.log, pincer.2.log, ...
-  std::uint64_t max_file_bytes = 10 * 1024 * 1024;  // rotate before a write would pass this
-  std::size_t max_files = 5;                        // rotated files kept beside the active one
-  RedactOptions redact;                             // logging.redactSensitive / redactPatterns
+  std::uint64_t max_file_bytes =
+      std::uint64_t{10} * 1024 * 1024;  // rotate before a write would pass this
+  std::size_t max_files = 5;            // rotated files kept beside the active one
+  RedactOptions redact;                 // logging.redactSensitive / redactPatterns
 };
 
 // (Re)configures the destinations, levels and redaction. Creates `dir` (0700) and opens the
