@@ -26,8 +26,8 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto kIdleTimeout = std::chrono::seconds(30);
-constexpr size_t kMaxHeaderBytes = 16 * 1024;
-constexpr size_t kMaxBodyBytes = 1024 * 1024;
+constexpr size_t kMaxHeaderBytes = size_t{16} * 1024;
+constexpr size_t kMaxBodyBytes = size_t{1024} * 1024;
 
 bool is_loopback(const std::string& address) {
   boost::system::error_code ec;
@@ -51,7 +51,7 @@ Result<std::string> bind_address_for(const core::GatewayConfig& config) {
       address = config.custom_bind_host;
       break;
     case core::BindMode::tailnet:
-      return fail(Errc::config, "gateway.bind \"tailnet\" is not supported by Pincer yet",
+      return fail(Errc::config, R"(gateway.bind "tailnet" is not supported by Pincer yet)",
                   "use \"loopback\" with an SSH tunnel, or \"custom\" with the tailnet address");
   }
   if (is_loopback(address)) {

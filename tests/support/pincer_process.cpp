@@ -3,19 +3,18 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
-
-extern char** environ;
 
 namespace pincer::testing {
 
@@ -39,6 +38,7 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
   argv_storage.push_back(program);
   argv_storage.insert(argv_storage.end(), args.begin(), args.end());
   std::vector<char*> argv;
+  argv.reserve(argv_storage.size() + 1);
   for (auto& a : argv_storage) {
     argv.push_back(a.data());
   }
@@ -48,6 +48,7 @@ pid_t spawn_program(const std::string& program, const std::vector<std::string>& 
     env_storage.push_back(k + "=" + v);
   }
   std::vector<char*> envp;
+  envp.reserve(env_storage.size() + 1);
   for (auto& e : env_storage) {
     envp.push_back(e.data());
   }
@@ -104,7 +105,8 @@ std::optional<int> wait_for_exit(pid_t pid, std::chrono::milliseconds timeout) {
 }  // namespace
 
 fs::path pincer_binary() {
-  if (const char* path = std::getenv("PINCER_BINARY"); path != nullptr && *path != '\0') {
+  if (const char* path = std::getenv("PINCER_BINARY");
+      path != nullptr && *path != '\0') {  // NOLINT(concurrency-mt-unsafe)
     return path;
   }
   return PINCER_BINARY_PATH;
@@ -114,10 +116,10 @@ EnvVars isolated_env(const fs::path& state_dir) {
   EnvVars env;
   env["HOME"] = state_dir.string();
   env["PINCER_STATE_DIR"] = state_dir.string();
-  const char* path = std::getenv("PATH");
+  const char* path = std::getenv("PATH");  // NOLINT(concurrency-mt-unsafe)
   env["PATH"] = path != nullptr ? path : "/usr/bin:/bin";
   for (const char* keep : {"ASAN_OPTIONS", "UBSAN_OPTIONS", "TMPDIR", "TZ"}) {
-    if (const char* value = std::getenv(keep)) {
+    if (const char* value = std::getenv(keep)) {  // NOLINT(concurrency-mt-unsafe)
       env[keep] = value;
     }
   }
@@ -173,13 +175,13 @@ std::optional<std::pair<int, std::string>> http_get(uint16_t port, const std::st
     return std::nullopt;
   }
   std::string response;
-  char buffer[4096];
+  std::array<char, 4096> buffer{};
   for (;;) {
-    ssize_t n = ::recv(fd, buffer, sizeof buffer, 0);
+    ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
     if (n <= 0) {
       break;
     }
-    response.append(buffer, static_cast<size_t>(n));
+    response.append(buffer.data(), static_cast<size_t>(n));
   }
   ::close(fd);
   if (!response.starts_with("HTTP/1.1 ") || response.size() < 12) {
@@ -205,7 +207,7 @@ uint16_t free_loopback_port() {
   return ntohs(addr.sin_port);
 }
 
-std::unique_ptr<GatewayProcess> GatewayProcess::start(Options options) {
+std::unique_ptr<GatewayProcess> GatewayProcess::start(const Options& options) {
   std::unique_ptr<GatewayProcess> gateway(new GatewayProcess());
   if (options.state_dir.empty()) {
     gateway->owned_state_ = std::make_unique<TempDir>();

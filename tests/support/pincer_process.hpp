@@ -61,7 +61,7 @@ class GatewayProcess {
 
   // Starts `pincer gateway --port <free>` in a fresh state dir and waits until /health answers.
   // Throws std::runtime_error with the daemon's stderr when it does not become ready.
-  static std::unique_ptr<GatewayProcess> start(Options options);
+  static std::unique_ptr<GatewayProcess> start(const Options& options);
   static std::unique_ptr<GatewayProcess> start() { return start(Options{}); }
 
   GatewayProcess(const GatewayProcess&) = delete;
