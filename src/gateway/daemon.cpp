@@ -1,11 +1,12 @@
 #include "gateway/daemon.hpp"
 
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
-#include <cstdio>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -51,7 +52,7 @@ Result<int> lock_state_dir(const std::filesystem::path& state_dir) {
 }
 
 void print_error(const Error& error) {
-  std::fprintf(stderr, "error: %s\n", error.describe().c_str());
+  fmt::print(stderr, "error: {}\n", error.describe());
 }
 
 // Applies the command-line overrides, which outrank the file (as in the reference). They go
@@ -62,12 +63,12 @@ Status apply_overrides(const DaemonOptions& options, core::Config& config) {
     auto parsed = core::parse_json_path(path);
     return core::set_at(document, *parsed, std::move(value));
   };
-  const std::pair<std::string_view, const std::optional<std::string>*> overrides[] = {
+  const std::array<std::pair<std::string_view, const std::optional<std::string>*>, 4> overrides{{
       {"gateway.bind", &options.bind},
       {"gateway.auth.mode", &options.auth},
       {"gateway.auth.token", &options.token},
       {"gateway.auth.password", &options.password},
-  };
+  }};
   bool any = false;
   for (const auto& [path, value] : overrides) {
     if (*value) {

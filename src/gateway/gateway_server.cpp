@@ -52,7 +52,7 @@ Result<std::string> bind_address_for(const core::GatewayConfig& config) {
       break;
     case core::BindMode::tailnet:
       return fail(Errc::config, R"(gateway.bind "tailnet" is not supported by Pincer yet)",
-                  "use \"loopback\" with an SSH tunnel, or \"custom\" with the tailnet address");
+                  R"(use "loopback" with an SSH tunnel, or "custom" with the tailnet address)");
   }
   if (is_loopback(address)) {
     return address;
