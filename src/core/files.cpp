@@ -1,6 +1,7 @@
 #include "core/files.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -43,13 +44,37 @@ class FdGuard {
   int fd_;
 };
 
+// A writer killed between creating its temporary file and renaming it leaves the file behind.
+// Remove such leftovers of `path` whose writer process no longer exists, so crashes do not
+// pile up half-written copies of a config (which may hold secrets) in the state directory.
+void remove_stale_temporaries(const fs::path& dir, const std::string& prefix) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (!name.starts_with(prefix)) {
+      continue;
+    }
+    std::string rest = name.substr(prefix.size());  // "<pid>-<random>"
+    pid_t pid = 0;
+    try {
+      pid = static_cast<pid_t>(std::stol(rest.substr(0, rest.find('-'))));
+    } catch (const std::exception&) {
+      continue;
+    }
+    if (pid > 0 && ::kill(pid, 0) != 0 && errno == ESRCH) {
+      fs::remove(entry.path(), ec);
+    }
+  }
+}
+
 }  // namespace
 
 Status write_file_atomically(const fs::path& path, std::string_view content, fs::perms mode) {
   fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
+  const std::string prefix = "." + path.filename().string() + ".tmp-";
+  remove_stale_temporaries(dir, prefix);
   std::random_device rd;
-  fs::path tmp = dir / ("." + path.filename().string() + ".tmp-" + std::to_string(::getpid()) +
-                        "-" + std::to_string(rd()));
+  fs::path tmp = dir / (prefix + std::to_string(::getpid()) + "-" + std::to_string(rd()));
 
   FdGuard fd(
       ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, static_cast<mode_t>(mode)));

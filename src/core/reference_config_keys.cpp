@@ -1,5 +1,6 @@
 #include "core/reference_config_keys.hpp"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -48,6 +49,21 @@ const KeyNode& key_tree() {
         child = std::make_unique<KeyNode>();
       }
       stack.push_back(child.get());
+    }
+    // Keys the reference still accepts though its schema no longer lists them.
+    for (std::string_view legacy : {"agents.list"}) {
+      KeyNode* node = tree.get();
+      size_t start = 0;
+      while (start <= legacy.size()) {
+        size_t dot = std::min(legacy.find('.', start), legacy.size());
+        auto& child = node->children[std::string(legacy.substr(start, dot - start))];
+        if (!child) {
+          child = std::make_unique<KeyNode>();
+        }
+        node = child.get();
+        start = dot + 1;
+      }
+      node->open = true;
     }
     return tree;
   }();
