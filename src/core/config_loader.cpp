@@ -114,7 +114,7 @@ Result<Config> load_valid_config(const std::filesystem::path& file, const EnvLoo
   ConfigLoad load = load_config(file, env);
   if (!load.config) {
     return fail(Errc::config, "invalid configuration:\n" + load.describe_errors(),
-                "fix the keys above (pincer config validate shows every problem)");
+                "pincer config validate lists every problem");
   }
   return std::move(*load.config);
 }

@@ -134,9 +134,14 @@ Status ensure_private_dir(const fs::path& dir) {
 }
 
 Result<std::string> read_file(const fs::path& path) {
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {
+    return fail(Errc::io, path.string() + " is not a regular file",
+                "move it aside; Pincer expects a file there");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    std::error_code ec;
     if (!fs::exists(path, ec)) {
       return fail(Errc::not_found, path.string() + " does not exist");
     }

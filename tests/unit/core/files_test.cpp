@@ -74,6 +74,15 @@ TEST(WriteFileAtomically, SurvivesKillAtRandomMoments) {
   EXPECT_EQ(leftovers, 0u);
 }
 
+// A directory where a file is expected is an error, not an empty file.
+TEST(ReadFile, DirectoryIsNotAFile) {
+  testing::TempDir dir;
+  auto text = read_file(dir.path());
+  ASSERT_FALSE(text);
+  EXPECT_EQ(text.error().code, Errc::io);
+  EXPECT_EQ(read_file(dir / "missing").error().code, Errc::not_found);
+}
+
 // ensure_private_dir tightens an existing directory to 0700.
 TEST(EnsurePrivateDir, TightensExistingDirectory) {
   testing::TempDir dir;
