@@ -10,6 +10,7 @@
 #include "app/cli_context.hpp"
 #include "app/commands.hpp"
 #include "app/output.hpp"
+#include "core/config.hpp"
 #include "core/config_editor.hpp"
 #include "core/config_loader.hpp"
 #include "core/files.hpp"
@@ -102,11 +103,19 @@ void run_get(CliContext& ctx, const ConfigArgs& args) {
       }
     }
     bool known = core::is_reference_config_key(keys);
+    const core::Config default_config;
+    json::value defaults = core::typed_settings_json(default_config);
+    std::string message = path->to_string() + " is not set";
+    if (const json::value* fallback = core::find_at(defaults, *path)) {
+      message += "; the default applies: " + json::serialize(*fallback);
+    } else if (known) {
+      message += "; the default applies";
+    } else {
+      message += " and is not a known config key";
+    }
     report_failure(
         ctx,
-        Error{Errc::not_found,
-              path->to_string() + (known ? " is not set; the default applies"
-                                         : " is not set and is not a known config key"),
+        Error{Errc::not_found, message,
               known ? "" : "check the spelling (pincer config validate lists unknown keys)"},
         args.json);
     return;

@@ -165,6 +165,39 @@ std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
   return issues;
 }
 
+boost::json::value typed_settings_json(const Config& config) {
+  const auto& g = config.gateway;
+  const auto& l = config.logging;
+  const auto& d = config.agents.defaults;
+  json::object rate_limit{{"maxAttempts", g.auth.rate_limit.max_attempts},
+                          {"windowMs", g.auth.rate_limit.window_ms},
+                          {"lockoutMs", g.auth.rate_limit.lockout_ms},
+                          {"exemptLoopback", g.auth.rate_limit.exempt_loopback}};
+  json::object gateway{
+      {"port", g.port},
+      {"bind", to_string(g.bind)},
+      {"auth", json::object{{"mode", to_string(g.auth.mode)}, {"rateLimit", rate_limit}}},
+      {"reload", json::object{{"mode", g.reload == ReloadMode::hybrid ? "hybrid" : "off"}}},
+      {"controlUi",
+       json::object{{"enabled", g.control_ui_enabled}, {"basePath", g.control_ui_base_path}}}};
+  json::object logging{
+      {"level", to_string(l.level)},
+      {"consoleLevel", to_string(l.console_level.value_or(l.level))},
+      {"consoleStyle", l.console_style == ConsoleStyle::pretty ? "pretty" : "json"},
+      {"maxFileBytes", l.max_file_bytes},
+      {"redactSensitive", to_string(l.redact_sensitive)},
+      {"redactPatterns", json::array(l.redact_patterns.begin(), l.redact_patterns.end())}};
+  json::object defaults{
+      {"maxConcurrent", d.max_concurrent},
+      {"timeoutSeconds", d.timeout_seconds},
+      {"model", json::object{{"primary", d.model.primary},
+                             {"fallbacks",
+                              json::array(d.model.fallbacks.begin(), d.model.fallbacks.end())}}}};
+  return json::object{{"gateway", std::move(gateway)},
+                      {"logging", std::move(logging)},
+                      {"agents", json::object{{"defaults", std::move(defaults)}}}};
+}
+
 std::filesystem::path log_file_path(const LoggingConfig& logging, const StatePaths& paths,
                                     const EnvLookup& env) {
   if (logging.file.empty()) {

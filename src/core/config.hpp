@@ -99,6 +99,10 @@ struct Config {
 // missing env vars) and notes (reference keys Pincer does not use yet).
 std::vector<ConfigIssue> read_config(const boost::json::value& document, Config& out);
 
+// The typed settings of `config` as a config document (secrets left out), e.g. to show the
+// default that applies to a key the file does not set.
+boost::json::value typed_settings_json(const Config& config);
+
 // The gateway's active log file: logging.file (with ~ expanded) or <state>/logs/pincer.log.
 std::filesystem::path log_file_path(const LoggingConfig& logging, const StatePaths& paths,
                                     const EnvLookup& env);

@@ -98,8 +98,10 @@ TEST_F(Cli, ConfigJsonFailureEnvelope) {
   auto doc = json::parse(r.out);
   EXPECT_EQ(doc.at("ok").as_bool(), false);
   EXPECT_EQ(doc.at("error").at("type").as_string(), "cli_error");
-  EXPECT_NE(std::string(doc.at("error").at("message").as_string()).find("not set"),
-            std::string::npos);
+  EXPECT_NE(std::string(doc.at("error").at("message").as_string())
+                .find("not set; the default applies: 18789"),
+            std::string::npos)
+      << r.out;
 }
 
 // unset removes the key; unsetting a missing key says so.
