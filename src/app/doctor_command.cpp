@@ -19,6 +19,7 @@
 #include "app/commands.hpp"
 #include "app/output.hpp"
 #include "core/config_loader.hpp"
+#include "core/json_path.hpp"
 #include "store/database.hpp"
 
 namespace pincer::app {
@@ -192,16 +193,10 @@ Check check_model(const core::Config& config, const core::EnvLookup& env) {
   }
   std::string provider = model.substr(0, model.find('/'));
   // A key in models.providers.<id>.apiKey counts as well as an environment variable.
-  const auto* models = config.raw.as_object().if_contains("models");
-  if (models != nullptr && models->is_object()) {
-    const auto* providers = models->as_object().if_contains("providers");
-    if (providers != nullptr && providers->is_object()) {
-      const auto* entry = providers->as_object().if_contains(provider);
-      if (entry != nullptr && entry->is_object() && entry->as_object().contains("apiKey")) {
-        return {"model", CheckStatus::ok, model + " (key in models.providers." + provider + ")",
-                ""};
-      }
-    }
+  core::JsonPath api_key{
+      {std::string("models"), std::string("providers"), provider, std::string("apiKey")}};
+  if (core::find_at(config.raw, api_key) != nullptr) {
+    return {"model", CheckStatus::ok, model + " (key in models.providers." + provider + ")", ""};
   }
   auto key = agent::find_provider_key(provider);
   if (!key) {

@@ -22,6 +22,7 @@
 #include "core/config_editor.hpp"
 #include "core/config_loader.hpp"
 #include "core/files.hpp"
+#include "core/json_path.hpp"
 
 namespace pincer::app {
 
@@ -154,10 +155,8 @@ void run_onboard(CliContext& ctx, OnboardArgs args) {
     edits.emplace_back("gateway.auth.token", json::string(*args.gateway_token));
   } else if (auth_mode == "token") {
     // Keep the token clients already use, unless asked to rotate it.
-    const auto* raw = existing.config->raw.as_object().if_contains("gateway");
-    bool has_token = raw != nullptr && raw->is_object() && raw->as_object().contains("auth") &&
-                     raw->as_object().at("auth").is_object() &&
-                     raw->as_object().at("auth").as_object().contains("token");
+    bool has_token = core::find_at(existing.config->raw,
+                                   *core::parse_json_path("gateway.auth.token")) != nullptr;
     if (!has_token || args.rotate_token) {
       edits.emplace_back("gateway.auth.token", json::string(generate_token()));
       token_generated = true;
@@ -191,13 +190,10 @@ void run_onboard(CliContext& ctx, OnboardArgs args) {
   // agents.defaults.model may be a plain string in an existing file; setting .primary under a
   // string would fail, so turn it into the object form first.
   if (args.model) {
-    const auto* agents = existing.config->raw.as_object().if_contains("agents");
-    if (agents != nullptr && agents->is_object()) {
-      const auto* defaults = agents->as_object().if_contains("defaults");
-      if (defaults != nullptr && defaults->is_object() && defaults->as_object().contains("model") &&
-          defaults->as_object().at("model").is_string()) {
-        edits.insert(edits.begin(), {"agents.defaults.model", json::object()});
-      }
+    const json::value* model =
+        core::find_at(existing.config->raw, *core::parse_json_path("agents.defaults.model"));
+    if (model != nullptr && model->is_string()) {
+      edits.insert(edits.begin(), {"agents.defaults.model", json::object()});
     }
   }
 

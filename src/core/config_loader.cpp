@@ -5,6 +5,7 @@
 #include "core/env_substitution.hpp"
 #include "core/files.hpp"
 #include "core/json5.hpp"
+#include "core/json_path.hpp"
 
 namespace pincer::core {
 
@@ -15,14 +16,11 @@ namespace {
 // The environment first, then the config's own env.vars (read before substitution).
 EnvLookup overlay_config_vars(const json::value& document, const EnvLookup& env) {
   std::map<std::string, std::string> vars;
-  if (const auto* root = document.if_object()) {
-    if (const auto* section = root->if_contains("env"); section && section->is_object()) {
-      if (const auto* v = section->get_object().if_contains("vars"); v && v->is_object()) {
-        for (const auto& member : v->get_object()) {
-          if (member.value().is_string()) {
-            vars.emplace(member.key(), member.value().get_string());
-          }
-        }
+  const json::value* section = find_at(document, *parse_json_path("env.vars"));
+  if (section != nullptr && section->is_object()) {
+    for (const auto& member : section->get_object()) {
+      if (member.value().is_string()) {
+        vars.emplace(member.key(), member.value().get_string());
       }
     }
   }

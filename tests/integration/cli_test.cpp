@@ -4,10 +4,10 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <sstream>
 
 #include <boost/json/parse.hpp>
 
+#include "core/files.hpp"
 #include "support/pincer_process.hpp"
 
 namespace pincer::testing {
@@ -15,11 +15,9 @@ namespace {
 
 namespace json = boost::json;
 
-std::string read_text(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+// A file's whole text, or "" when it cannot be read.
+std::string read_file(const std::filesystem::path& path) {
+  return core::read_file(path).value_or(std::string());
 }
 
 class Cli : public ::testing::Test {
@@ -59,7 +57,7 @@ TEST_F(Cli, ConfigSetKeepsCommentsAndGetReadsBack) {
       << "// my settings\n{\n  // the port\n  gateway: { port: 18789 },\n}\n";
   auto set = run({"config", "set", "gateway.port", "19001"});
   ASSERT_EQ(set.exit_code, 0) << set.err;
-  std::string text = read_text(config_file());
+  std::string text = read_file(config_file());
   EXPECT_NE(text.find("// my settings"), std::string::npos) << text;
   EXPECT_NE(text.find("// the port"), std::string::npos) << text;
   EXPECT_NE(text.find("19001"), std::string::npos) << text;
@@ -88,7 +86,7 @@ TEST_F(Cli, ConfigSetRefusesInvalidValue) {
   EXPECT_EQ(set.exit_code, 1);
   EXPECT_NE(set.err.find("gateway.port: expected an integer 1-65535"), std::string::npos)
       << set.err;
-  EXPECT_EQ(read_text(config_file()), "{gateway: {port: 18789}}");
+  EXPECT_EQ(read_file(config_file()), "{gateway: {port: 18789}}");
 }
 
 // --json failures use the {ok:false,error:{type,message}} envelope on stdout.
@@ -108,7 +106,7 @@ TEST_F(Cli, ConfigJsonFailureEnvelope) {
 TEST_F(Cli, ConfigUnset) {
   std::ofstream(config_file()) << "{gateway: {port: 19000, bind: 'loopback'}}";
   ASSERT_EQ(run({"config", "unset", "gateway.port"}).exit_code, 0);
-  EXPECT_EQ(read_text(config_file()).find("19000"), std::string::npos);
+  EXPECT_EQ(read_file(config_file()).find("19000"), std::string::npos);
   auto again = run({"config", "unset", "gateway.port"});
   EXPECT_EQ(again.exit_code, 1);
 }
@@ -172,7 +170,7 @@ TEST_F(Cli, OnboardNonInteractive) {
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_FALSE(json::parse(again.out).at("tokenGenerated").as_bool());
   EXPECT_EQ(run({"config", "get", "gateway.auth.token", "--show-secrets"}).out, token.out);
-  EXPECT_EQ(read_text(state_ / "workspace" / "SOUL.md"), "mine");
+  EXPECT_EQ(read_file(state_ / "workspace" / "SOUL.md"), "mine");
 }
 
 // On a terminal, onboard asks its questions and writes the answers (run under script(1) for a pty).

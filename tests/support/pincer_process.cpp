@@ -12,23 +12,18 @@
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
+
+#include "core/files.hpp"
 
 namespace pincer::testing {
 
 namespace fs = std::filesystem;
+using core::read_file;
 using namespace std::chrono_literals;
 
 namespace {
-
-std::string slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 // Spawns `program args` with stdin/stdout/stderr redirected to files.
 pid_t spawn_program(const std::string& program, const std::vector<std::string>& args,
@@ -139,7 +134,8 @@ RunResult run_to_end(const std::string& program, const std::vector<std::string>&
     ::kill(pid, SIGKILL);
     code = wait_for_exit(pid, 5s);
   }
-  return RunResult{code.value_or(-1), slurp(io / "stdout"), slurp(io / "stderr")};
+  return RunResult{code.value_or(-1), read_file(io / "stdout").value_or(""),
+                   read_file(io / "stderr").value_or("")};
 }
 
 }  // namespace
@@ -266,7 +262,7 @@ EnvVars GatewayProcess::env() const {
 }
 
 std::string GatewayProcess::output() const {
-  return slurp(state_dir_ / "gateway.stderr");
+  return read_file(state_dir_ / "gateway.stderr").value_or("");
 }
 
 bool GatewayProcess::wait_for_output(const std::string& text,

@@ -5,10 +5,10 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include <boost/json/parse.hpp>
 
+#include "core/files.hpp"
 #include "support/fake_env.hpp"
 #include "support/temp_dir.hpp"
 
@@ -18,13 +18,6 @@ namespace {
 namespace json = boost::json;
 
 using testing::fake_env;
-
-std::string read_text(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
 
 class ConfigEditorTest : public ::testing::Test {
  protected:
@@ -40,7 +33,7 @@ TEST_F(ConfigEditorTest, CreatesMissingFilePrivately) {
   struct stat st {};
   ASSERT_EQ(::stat(file_.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
-  EXPECT_NE(read_text(file_).find("19001"), std::string::npos);
+  EXPECT_NE(read_file(file_).value_or("").find("19001"), std::string::npos);
 }
 
 // A change that would not validate is refused and leaves the file byte for byte.
@@ -50,7 +43,7 @@ TEST_F(ConfigEditorTest, RefusesInvalidResult) {
   ASSERT_FALSE(outcome);
   EXPECT_EQ(outcome.error().code, Errc::config);
   EXPECT_NE(outcome.error().message.find("gateway.port"), std::string::npos);
-  EXPECT_EQ(read_text(file_), "// keep\n{gateway: {port: 1}}\n");
+  EXPECT_EQ(read_file(file_).value_or(""), "// keep\n{gateway: {port: 1}}\n");
 }
 
 // --dry-run validates without writing.
@@ -60,7 +53,7 @@ TEST_F(ConfigEditorTest, DryRunWritesNothing) {
   ASSERT_TRUE(outcome);
   EXPECT_TRUE(outcome->changed);
   EXPECT_FALSE(outcome->written);
-  EXPECT_EQ(read_text(file_), "{}");
+  EXPECT_EQ(read_file(file_).value_or(""), "{}");
 }
 
 // PINCER_CONFIG_READONLY=1 refuses every edit.
