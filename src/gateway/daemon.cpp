@@ -8,6 +8,10 @@
 #include <array>
 #include <chrono>
 
+#include <sys/resource.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -18,7 +22,9 @@
 #include "core/json_path.hpp"
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "gateway/gateway.hpp"
 #include "gateway/gateway_server.hpp"
+#include "gateway/methods/methods.hpp"
 #include "store/state_database.hpp"
 
 namespace pincer::gateway {
@@ -50,6 +56,18 @@ Result<int> lock_state_dir(const std::filesystem::path& state_dir) {
   }
   return fd;
 }
+
+// Each WebSocket is a descriptor; the soft default (1024) would cap the gateway far below what
+// it can serve. Raise the soft limit to the hard one.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+constexpr auto kDrainBound = std::chrono::seconds(10);
 
 void print_error(const Error& error) {
   fmt::print(stderr, "error: {}\n", error.describe());
@@ -172,10 +190,13 @@ int run_daemon(const DaemonOptions& options) {
               "(run pincer onboard, or set PINCER_GATEWAY_TOKEN)");
   }
 
+  raise_descriptor_limit();
   asio::io_context io(1);
   asio::thread_pool pool(2);
 
-  GatewayServer server(io);
+  Gateway gateway(io, pool, *db, paths, config);
+  register_all_methods(gateway);
+  GatewayServer server(gateway);
   auto port = server.listen(*address, static_cast<uint16_t>(config.gateway.port));
   if (!port) {
     log::fatal("gateway", "{}", port.error().describe());
@@ -184,7 +205,9 @@ int run_daemon(const DaemonOptions& options) {
 
   core::ConfigWatcher watcher(io, pool, paths.config_file, env, config);
   if (config.gateway.reload == core::ReloadMode::hybrid) {
-    watcher.subscribe([](const core::Config& next, const std::vector<std::string>& changed) {
+    watcher.subscribe([&gateway](const core::Config& next,
+                                 const std::vector<std::string>& changed) {
+      gateway.update_config(next);
       core::set_log_level(next.logging.level,
                           next.logging.console_level.value_or(next.logging.level));
       if (auto ok = core::log_redactor().configure(
@@ -211,9 +234,17 @@ int run_daemon(const DaemonOptions& options) {
     }
     log::info("gateway", "received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.stop();
-    server.stop();
-    pool.stop();
+    server.stop_accepting();
+    // Finish what is in flight (bounded), tell clients, then close everything.
+    asio::co_spawn(
+        io,
+        [&]() -> asio::awaitable<void> {
+          co_await gateway.drain(kDrainBound, "gateway stopping");
+          server.stop();
+        },
+        asio::detached);
   });
+  gateway.start();
 
   auto ready_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - started)
@@ -222,6 +253,7 @@ int run_daemon(const DaemonOptions& options) {
             core::version(), *address, *port, paths.state_dir.string(), ready_ms);
 
   io.run();
+  pool.stop();
   pool.join();
   log::info("gateway", "gateway stopped");
   core::shutdown_logging();

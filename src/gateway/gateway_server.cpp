@@ -13,14 +13,19 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 
+#include <boost/beast/websocket/rfc6455.hpp>
+
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "gateway/detail/websocket_session.hpp"
+#include "gateway/gateway.hpp"
 
 namespace pincer::gateway {
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
+namespace websocket = beast::websocket;
 using tcp = asio::ip::tcp;
 
 namespace {
@@ -68,9 +73,40 @@ Result<std::string> bind_address_for(const core::GatewayConfig& config) {
   return address;
 }
 
-struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
-  explicit Impl(asio::io_context& io_) : io(io_), acceptor(io_) {}
+namespace {
 
+// A plain page at / until the Control UI issue embeds the real one.
+constexpr std::string_view kIndexPage = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Pincer</title></head>
+<body><h1>Pincer gateway</h1>
+<p>The gateway is running. The Control UI is not built into this version yet; use
+<code>pincer gateway call</code> or a WebSocket client on this port.</p></body></html>
+)";
+
+PeerInfo peer_info(const tcp::socket& socket, const http::request<http::string_body>& request) {
+  PeerInfo peer;
+  boost::system::error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  if (!ec) {
+    auto address = endpoint.address();
+    if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+      address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
+    }
+    peer.remote_address = address.to_string();
+    peer.loopback = address.is_loopback();
+  }
+  peer.origin = std::string(request[http::field::origin]);
+  peer.host = std::string(request[http::field::host]);
+  peer.user_agent = std::string(request[http::field::user_agent]);
+  return peer;
+}
+
+}  // namespace
+
+struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
+  explicit Impl(Gateway& gateway_) : gateway(gateway_), io(gateway_.io()), acceptor(io) {}
+
+  Gateway& gateway;
   asio::io_context& io;
   tcp::acceptor acceptor;
   std::list<std::weak_ptr<beast::tcp_stream>> connections;
@@ -95,6 +131,11 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
       response.result(draining ? http::status::service_unavailable : http::status::ok);
       response.body() =
           draining ? R"({"ok":false,"status":"draining"})" : R"({"ok":true,"status":"ready"})";
+    } else if (get && (target == "/" || target == "/index.html") &&
+               gateway.config().gateway.control_ui_enabled) {
+      response.result(http::status::ok);
+      response.set(http::field::content_type, "text/html; charset=utf-8");
+      response.body() = kIndexPage;
     } else if (get && target == "/version") {
       response.result(http::status::ok);
       response.body() = R"({"version":")" + std::string(core::version()) + R"(","commit":")" +
@@ -127,6 +168,14 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
             ec != beast::error::timeout && ec != asio::error::eof) {
           log::debug("gateway", "dropping HTTP connection: {}", ec.message());
         }
+        break;
+      }
+      if (websocket::is_upgrade(parser.get())) {
+        if (draining) {
+          break;
+        }
+        PeerInfo peer = peer_info(stream->socket(), parser.get());
+        co_await serve_websocket(gateway, stream, parser.release(), std::move(peer));
         break;
       }
       auto response = respond(parser.get());
@@ -164,7 +213,7 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
   }
 };
 
-GatewayServer::GatewayServer(asio::io_context& io) : impl_(std::make_shared<Impl>(io)) {}
+GatewayServer::GatewayServer(Gateway& gateway) : impl_(std::make_shared<Impl>(gateway)) {}
 
 GatewayServer::~GatewayServer() {
   stop();
@@ -201,13 +250,18 @@ Result<uint16_t> GatewayServer::listen(const std::string& address, uint16_t port
   return bound;
 }
 
+void GatewayServer::stop_accepting() {
+  impl_->draining = true;
+  boost::system::error_code ec;
+  impl_->acceptor.close(ec);
+}
+
 void GatewayServer::stop() {
   if (!impl_) {
     return;
   }
-  impl_->draining = true;
+  stop_accepting();
   boost::system::error_code ec;
-  impl_->acceptor.close(ec);
   for (auto& weak : impl_->connections) {
     if (auto stream = weak.lock()) {
       stream->socket().close(ec);

@@ -1,10 +1,11 @@
 #pragma once
-// The gateway's listener: one port serving HTTP (health probes now; the Control UI, webhooks and
-// the OpenAI-compatible endpoint later) and, with the Gateway issue, the WebSocket RPC protocol.
+// The gateway's listener: one port serving HTTP (health probes, the Control UI's files; webhooks
+// and the OpenAI-compatible endpoint later) and the WebSocket RPC protocol (an HTTP upgrade on
+// any path, handed to connection.cpp).
 //
 // Runs entirely on the I/O thread: one coroutine per connection, every read and write with a
-// deadline. stop() closes the listener and every open connection; in-flight responses are
-// abandoned, which is fine for probes. It binds exactly the address it is given: choosing that
+// deadline. stop() closes the listener and every open socket; Gateway::drain() is what lets
+// in-flight requests finish first. It binds exactly the address it is given: choosing that
 // address from gateway.bind, and refusing to expose an unauthenticated gateway, is the caller's
 // job (see bind_address_for()).
 
@@ -23,9 +24,11 @@ namespace pincer::gateway {
 // Fails for tailnet (not supported yet) and for any non-loopback bind without auth configured.
 Result<std::string> bind_address_for(const core::GatewayConfig& config);
 
+class Gateway;
+
 class GatewayServer {
  public:
-  explicit GatewayServer(boost::asio::io_context& io);
+  explicit GatewayServer(Gateway& gateway);
   GatewayServer(const GatewayServer&) = delete;
   GatewayServer& operator=(const GatewayServer&) = delete;
   ~GatewayServer();
@@ -33,7 +36,9 @@ class GatewayServer {
   // Binds and starts accepting. Port 0 picks a free port; the bound port is returned.
   Result<uint16_t> listen(const std::string& address, uint16_t port);
 
-  // Marks the server draining (/ready answers 503), closes the listener and all connections.
+  // Stops accepting: closes the listener; /readyz answers 503 from now on.
+  void stop_accepting();
+  // Closes the listener and every open socket.
   void stop();
 
  private:

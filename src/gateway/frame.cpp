@@ -1,0 +1,111 @@
+#include "gateway/frame.hpp"
+
+#include <boost/json.hpp>
+
+namespace pincer::gateway {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t kMaxIdLength = 256;
+constexpr std::size_t kMaxMethodLength = 128;
+constexpr std::size_t kMaxTraceparentLength = 128;
+
+std::unexpected<FrameError> reject(std::optional<std::string> id, std::string message) {
+  return std::unexpected(FrameError{std::move(id), invalid_request(std::move(message))});
+}
+
+}  // namespace
+
+std::expected<RequestFrame, FrameError> parse_request(std::string_view text) {
+  boost::system::error_code ec;
+  json::parse_options options;
+  options.max_depth = 64;
+  json::value parsed = json::parse(text, ec, {}, options);
+  if (ec) {
+    return reject(std::nullopt, "frame is not valid JSON: " + ec.message());
+  }
+  auto* frame = parsed.if_object();
+  if (frame == nullptr) {
+    return reject(std::nullopt, "frame must be a JSON object");
+  }
+  std::optional<std::string> id;
+  if (auto* value = frame->if_contains("id")) {
+    if (auto* s = value->if_string(); s != nullptr && !s->empty() && s->size() <= kMaxIdLength) {
+      id = std::string(*s);
+    }
+  }
+  auto* type = frame->if_contains("type");
+  if (type == nullptr || !type->is_string()) {
+    return reject(id, "frame.type must be \"req\"");
+  }
+  if (type->get_string() != "req") {
+    return reject(id, "clients may only send requests (type \"req\"), got type \"" +
+                          std::string(type->get_string()) + "\"");
+  }
+  if (!id) {
+    return reject(std::nullopt, "request id must be a non-empty string of at most 256 characters");
+  }
+  auto* method = frame->if_contains("method");
+  if (method == nullptr || !method->is_string() || method->get_string().empty() ||
+      method->get_string().size() > kMaxMethodLength) {
+    return reject(id, "request method must be a non-empty string");
+  }
+  RequestFrame request;
+  request.id = std::move(*id);
+  request.method = std::string(method->get_string());
+  if (auto* params = frame->if_contains("params")) {
+    request.params = std::move(*params);
+  }
+  if (auto* trace = frame->if_contains("traceparent")) {
+    if (!trace->is_string() || trace->get_string().size() > kMaxTraceparentLength) {
+      return reject(request.id, "traceparent must be a string of at most 128 characters");
+    }
+    request.traceparent = std::string(trace->get_string());
+  }
+  return request;
+}
+
+std::string serialize_response(std::string_view id, const json::value& payload) {
+  json::object frame;
+  frame.reserve(4);
+  frame["type"] = "res";
+  frame["id"] = id;
+  frame["ok"] = true;
+  if (!payload.is_null()) {
+    frame["payload"] = payload;
+  }
+  return json::serialize(frame);
+}
+
+std::string serialize_error(std::string_view id, const RpcError& error) {
+  json::object frame;
+  frame.reserve(4);
+  frame["type"] = "res";
+  frame["id"] = id.empty() ? std::string_view("invalid") : id;
+  frame["ok"] = false;
+  frame["error"] = error.to_json();
+  return json::serialize(frame);
+}
+
+std::string serialize_event(std::string_view event, const json::value& payload,
+                            std::optional<int64_t> seq, std::optional<StateVersion> state_version) {
+  json::object frame;
+  frame.reserve(5);
+  frame["type"] = "event";
+  frame["event"] = event;
+  if (!payload.is_null()) {
+    frame["payload"] = payload;
+  }
+  if (seq) {
+    frame["seq"] = *seq;
+  }
+  if (state_version) {
+    frame["stateVersion"] = {{"presence", state_version->presence},
+                             {"health", state_version->health}};
+  }
+  return json::serialize(frame);
+}
+
+}  // namespace pincer::gateway

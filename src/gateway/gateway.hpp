@@ -1,0 +1,127 @@
+#pragma once
+// The gateway's shared state on the I/O thread: the method registry, the open connections,
+// presence, the tick timer, the shared secret and its rate limiter, and serialized access to
+// state.db for method handlers.
+//
+// Everything here is owned by the I/O thread and needs no lock, except the database, which
+// handlers reach through with_database() (it runs on the blocking pool, one call at a time).
+// Shutdown order: begin_drain() refuses new requests, sends `shutdown`, waits for in-flight
+// handlers up to a bound, then closes every connection.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+
+#include "core/config.hpp"
+#include "core/executor.hpp"
+#include "core/paths.hpp"
+#include "gateway/connection.hpp"
+#include "gateway/idempotency_cache.hpp"
+#include "gateway/method_registry.hpp"
+#include "gateway/shared_secret.hpp"
+#include "store/database.hpp"
+
+namespace pincer::gateway {
+
+class Gateway {
+ public:
+  Gateway(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::Database& database,
+          core::StatePaths paths, core::Config config);
+  Gateway(const Gateway&) = delete;
+  Gateway& operator=(const Gateway&) = delete;
+  ~Gateway();
+
+  boost::asio::io_context& io() { return io_; }
+  boost::asio::thread_pool& pool() { return pool_; }
+  MethodRegistry& methods() { return methods_; }
+  const MethodRegistry& methods() const { return methods_; }
+  const core::StatePaths& paths() const { return paths_; }
+  const core::Config& config() const { return config_; }
+  // Hot reload: later connections and method calls see the new config.
+  void update_config(core::Config config);
+
+  AuthRateLimiter& rate_limiter() { return rate_limiter_; }
+  IdempotencyCache& idempotency() { return idempotency_; }
+
+  // Runs fn(Database&) on the blocking pool, one call at a time, and resumes on the I/O thread.
+  template <class Fn>
+  auto with_database(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn&, store::Database&>> {
+    auto call = [this, &fn]() {
+      std::lock_guard lock(database_mutex_);
+      return fn(database_);
+    };
+    co_return co_await core::run_blocking(pool_, call);
+  }
+
+  // Connections register once their handshake succeeds (and leave on close).
+  void attach(const std::shared_ptr<Connection>& connection);
+  void detach(const Connection& connection);
+  std::shared_ptr<Connection> find_connection(std::string_view connection_id) const;
+  std::size_t connection_count() const { return connections_.size(); }
+  // Calls fn for every authenticated connection.
+  void for_each_connection(const std::function<void(const std::shared_ptr<Connection>&)>& fn) const;
+
+  // Sends an event to every operator holding `required_scope` (and to nodes when asked).
+  void broadcast(std::string_view event, const boost::json::value& payload,
+                 std::string_view required_scope, bool include_state_version = false);
+
+  // Presence: one entry for the gateway itself plus one per connected client device/instance.
+  boost::json::array presence_snapshot() const;
+  StateVersion state_version() const { return state_version_; }
+  boost::json::object health_snapshot() const;
+  int64_t uptime_ms() const;
+  const std::string& boot_id() const { return boot_id_; }
+
+  // Requests in flight across all connections (drain waits for them).
+  void request_started() { ++in_flight_; }
+  void request_finished();
+
+  void start();  // arms the tick timer
+  bool draining() const { return draining_; }
+  // Stops taking requests, sends `shutdown`, waits up to `bound` for in-flight requests, closes
+  // every connection. Safe to call twice.
+  boost::asio::awaitable<void> drain(std::chrono::milliseconds bound, std::string reason);
+
+ private:
+  boost::asio::awaitable<void> tick_loop();
+  void presence_changed();
+
+  boost::asio::io_context& io_;
+  boost::asio::thread_pool& pool_;
+  store::Database& database_;
+  std::mutex database_mutex_;  // guards database_: handlers may run on either pool thread
+  core::StatePaths paths_;
+  core::Config config_;
+  MethodRegistry methods_;
+  AuthRateLimiter rate_limiter_;
+  IdempotencyCache idempotency_;
+  std::map<std::string, std::weak_ptr<Connection>, std::less<>> connections_;
+  StateVersion state_version_{1, 1};
+  std::chrono::steady_clock::time_point started_;
+  std::string boot_id_;
+  std::string host_name_;
+  int64_t in_flight_ = 0;
+  bool draining_ = false;
+  bool stopped_ = false;
+  boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer idle_timer_;  // drain waits on it for in-flight requests
+};
+
+// Unix time in milliseconds (wall clock, for timestamps people and clients read).
+int64_t unix_ms();
+// A random RFC 4122 version-4 UUID string.
+std::string random_uuid();
+
+}  // namespace pincer::gateway

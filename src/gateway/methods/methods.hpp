@@ -1,0 +1,13 @@
+#pragma once
+// One register function per RPC family (methods/<family>.cpp). register_all_methods() is what
+// the daemon calls; tests may register single families.
+
+namespace pincer::gateway {
+
+class Gateway;
+
+void register_system_methods(Gateway& gateway);  // health, status, system-presence
+
+void register_all_methods(Gateway& gateway);
+
+}  // namespace pincer::gateway
