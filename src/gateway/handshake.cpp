@@ -1,9 +1,10 @@
 #include "gateway/handshake.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "core/log.hpp"
 #include "core/version.hpp"
@@ -21,7 +22,8 @@ namespace {
 
 using Outcome = std::expected<ConnectAccepted, ConnectRejection>;
 
-std::unexpected<ConnectRejection> reject(RpcError error, uint16_t close_code = kClosePolicyViolation) {
+std::unexpected<ConnectRejection> reject(RpcError error,
+                                         uint16_t close_code = kClosePolicyViolation) {
   std::string reason = error.message.substr(0, 120);  // close reasons are limited to 123 bytes
   return std::unexpected(ConnectRejection{std::move(error), close_code, std::move(reason)});
 }
@@ -123,13 +125,13 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
                          {"clientMaxProtocol", *max_protocol},
                          {"expectedProtocol", kProtocolVersion},
                          {"minimumProbeProtocol", kMinProtocolVersion}};
-    co_return reject(invalid_request(
-                         fmt::format("protocol mismatch: this gateway speaks protocol {}-{}, the "
-                                     "client offered {}-{}",
-                                     kMinProtocolVersion, kProtocolVersion, *min_protocol,
-                                     *max_protocol),
-                         std::move(details)),
-                     kCloseProtocolError);
+    co_return reject(
+        invalid_request(
+            fmt::format("protocol mismatch: this gateway speaks protocol {}-{}, the "
+                        "client offered {}-{}",
+                        kMinProtocolVersion, kProtocolVersion, *min_protocol, *max_protocol),
+            std::move(details)),
+        kCloseProtocolError);
   }
   principal.protocol = static_cast<int>(high);
 
@@ -153,8 +155,8 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
         "unauthorized: too many failed authentication attempts from this address; try again "
         "later",
         wait);
-    error.details = json::object{{"code", "AUTH_RATE_LIMITED"},
-                                 {"recommendedNextStep", "wait_then_retry"}};
+    error.details =
+        json::object{{"code", "AUTH_RATE_LIMITED"}, {"recommendedNextStep", "wait_then_retry"}};
     co_return reject(std::move(error));
   }
   std::string token = string_field(auth_params, "token");
