@@ -48,10 +48,12 @@ function hostDeps(tokens) {
 }
 
 // A raw connect frame signed like the reference client (v3 payload), with knobs to break it.
-function signedConnect(device, nonce, { token, scopes = ["operator.read"], signNonce = nonce, signedAt = Date.now(), signScopes = scopes } = {}) {
-  const payload = ["v3", device.deviceId, "test", "test", "operator", signScopes.join(","), String(signedAt), token ?? "", signNonce, "linux", ""].join("|");
+function signedConnect(device, nonce, { token, role = "operator", scopes = ["operator.read"], signNonce = nonce, signedAt = Date.now(), signScopes = scopes, extra = {} } = {}) {
+  const payload = ["v3", device.deviceId, "test", "test", role, signScopes.join(","), String(signedAt), token ?? "", signNonce, "linux", ""].join("|");
   return connectFrame(token, {
+    role,
     scopes,
+    ...extra,
     device: {
       id: device.deviceId,
       publicKey: device.publicKeyRaw,
@@ -287,6 +289,35 @@ test("a remote device waits for approval; approve and reject emit resolved event
     assert.equal(rejected.ok, true);
     const rejectedEvent = await admin.socket.next((f) => f.event === "device.pair.resolved" && f.payload.requestId === otherId);
     assert.equal(rejectedEvent.payload.decision, "rejected");
+
+    // A node declaring system.run needs operator.admin to approve, beyond operator.pairing.
+    const node = makeDevice();
+    const nodeConnect = (nonce) => signedConnect(node, nonce, { token: remote.token, role: "node", scopes: [], extra: { commands: ["system.run"] } });
+    const nodeFirst = await rawConnect(target, nodeConnect);
+    assert.equal(nodeFirst.response.error?.details?.code, "PAIRING_REQUIRED");
+    const nodeRequestId = nodeFirst.response.error.details.requestId;
+    await nodeFirst.socket.closed();
+    const nodeRequested = await admin.socket.next((f) => f.event === "node.pair.requested");
+    assert.deepEqual(nodeRequested.payload.commands, ["system.run"]);
+    const nodeList = await call("node.pair.list", {});
+    assert.deepEqual(nodeList.payload.pending.map((p) => p.requestId), [nodeRequestId]);
+    const pairingOnly = await rawConnect(target, () => connectFrame(remote.token, { scopes: ["operator.pairing"] }));
+    const id = "approve-without-admin";
+    pairingOnly.socket.send({ type: "req", id, method: "node.pair.approve", params: { requestId: nodeRequestId } });
+    const forbidden = await pairingOnly.socket.next((f) => f.type === "res" && f.id === id);
+    assert.equal(forbidden.error?.code, "FORBIDDEN");
+    assert.equal(forbidden.error?.details?.code, "MISSING_SCOPE");
+    pairingOnly.socket.ws.close();
+    const nodeApproved = await call("node.pair.approve", { requestId: nodeRequestId });
+    assert.equal(nodeApproved.ok, true, JSON.stringify(nodeApproved.error));
+    const nodeResolved = await admin.socket.next((f) => f.event === "node.pair.resolved");
+    assert.equal(nodeResolved.payload.decision, "approved");
+    const nodeSecond = await rawConnect(target, nodeConnect);
+    assert.equal(nodeSecond.response.ok, true, JSON.stringify(nodeSecond.response.error));
+    assert.equal(nodeSecond.response.payload.auth.role, "node");
+    nodeSecond.socket.ws.close();
+    const nodesPaired = await call("node.pair.list", {});
+    assert.ok(nodesPaired.payload.paired.some((n) => n.nodeId === node.deviceId));
 
     const removed = await call("device.pair.remove", { deviceId: pendingDevice.deviceId });
     assert.equal(removed.ok, true);
