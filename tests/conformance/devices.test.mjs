@@ -48,10 +48,12 @@ function hostDeps(tokens) {
 }
 
 // A raw connect frame signed like the reference client (v3 payload), with knobs to break it.
-function signedConnect(device, nonce, { token, scopes = ["operator.read"], signNonce = nonce, signedAt = Date.now(), signScopes = scopes } = {}) {
-  const payload = ["v3", device.deviceId, "test", "test", "operator", signScopes.join(","), String(signedAt), token ?? "", signNonce, "linux", ""].join("|");
+function signedConnect(device, nonce, { token, role = "operator", scopes = ["operator.read"], signNonce = nonce, signedAt = Date.now(), signScopes = scopes, extra = {} } = {}) {
+  const payload = ["v3", device.deviceId, "test", "test", role, signScopes.join(","), String(signedAt), token ?? "", signNonce, "linux", ""].join("|");
   return connectFrame(token, {
+    role,
     scopes,
+    ...extra,
     device: {
       id: device.deviceId,
       publicKey: device.publicKeyRaw,
@@ -126,18 +128,25 @@ test("rotation hands the new token only to the device itself; the old one stops 
     await assert.rejects(
       connectClient(gateway, { token: undefined, deviceToken: rotated.token, deviceIdentity: device, hostDeps: hostDeps(new Map()) }),
       (error) => {
-        assert.equal(error.details?.code, "AUTH_DEVICE_TOKEN_MISMATCH");
+        assert.equal(error.details?.code, "AUTH_DEVICE_TOKEN_MISMATCH", `${error.name}: ${error.message} ${JSON.stringify(error.details)}`);
         return true;
       },
     );
   } finally {
     admin.client.stop();
   }
-  // The shared token still works and issues a fresh device token.
+  // The shared token still lets the device in. It holds a token already (withheld from it), so
+  // none is re-sent; the device rotates its own to get one back in-band.
   tokens.clear();
   const { client: again, hello } = await connectClient(gateway, { deviceIdentity: device, hostDeps: hostDeps(tokens) });
-  again.stop();
-  assert.equal(typeof hello.auth.deviceToken, "string");
+  try {
+    assert.equal(hello.auth.deviceToken, undefined);
+    const own = await again.request("device.token.rotate", { deviceId: device.deviceId, role: "operator" });
+    assert.equal(own.tokenDelivery, "in-band");
+    tokens.set(`${device.deviceId}/operator`, { token: own.token, scopes: own.scopes });
+  } finally {
+    again.stop();
+  }
 });
 
 test("revoking a token closes the device's connection and refuses the token", async () => {
@@ -153,12 +162,17 @@ test("revoking a token closes the device's connection and refuses the token", as
   try {
     const result = await admin.request("device.token.revoke", { deviceId: device.deviceId, role: "operator" });
     assert.equal(result.deviceId, device.deviceId);
-    for (let i = 0; i < 50 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && closed.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal(closed[0]?.code, 1008);
+    // A revoked token is replaced on the next shared-token connect.
+    const { client: fresh, hello } = await connectClient(gateway, { deviceIdentity: device, hostDeps: hostDeps(new Map()) });
+    fresh.stop();
+    assert.equal(typeof hello.auth.deviceToken, "string");
+    assert.notEqual(hello.auth.deviceToken, revokedToken);
     await assert.rejects(
       connectClient(gateway, { token: undefined, deviceToken: revokedToken, deviceIdentity: device, hostDeps: hostDeps(new Map()) }),
       (error) => {
-        assert.equal(error.details?.code, "AUTH_DEVICE_TOKEN_MISMATCH");
+        assert.equal(error.details?.code, "AUTH_DEVICE_TOKEN_MISMATCH", `${error.name}: ${error.message} ${JSON.stringify(error.details)}`);
         return true;
       },
     );
@@ -275,6 +289,35 @@ test("a remote device waits for approval; approve and reject emit resolved event
     assert.equal(rejected.ok, true);
     const rejectedEvent = await admin.socket.next((f) => f.event === "device.pair.resolved" && f.payload.requestId === otherId);
     assert.equal(rejectedEvent.payload.decision, "rejected");
+
+    // A node declaring system.run needs operator.admin to approve, beyond operator.pairing.
+    const node = makeDevice();
+    const nodeConnect = (nonce) => signedConnect(node, nonce, { token: remote.token, role: "node", scopes: [], extra: { commands: ["system.run"] } });
+    const nodeFirst = await rawConnect(target, nodeConnect);
+    assert.equal(nodeFirst.response.error?.details?.code, "PAIRING_REQUIRED");
+    const nodeRequestId = nodeFirst.response.error.details.requestId;
+    await nodeFirst.socket.closed();
+    const nodeRequested = await admin.socket.next((f) => f.event === "node.pair.requested");
+    assert.deepEqual(nodeRequested.payload.commands, ["system.run"]);
+    const nodeList = await call("node.pair.list", {});
+    assert.deepEqual(nodeList.payload.pending.map((p) => p.requestId), [nodeRequestId]);
+    const pairingOnly = await rawConnect(target, () => connectFrame(remote.token, { scopes: ["operator.pairing"] }));
+    const id = "approve-without-admin";
+    pairingOnly.socket.send({ type: "req", id, method: "node.pair.approve", params: { requestId: nodeRequestId } });
+    const forbidden = await pairingOnly.socket.next((f) => f.type === "res" && f.id === id);
+    assert.equal(forbidden.error?.code, "FORBIDDEN");
+    assert.equal(forbidden.error?.details?.code, "MISSING_SCOPE");
+    pairingOnly.socket.ws.close();
+    const nodeApproved = await call("node.pair.approve", { requestId: nodeRequestId });
+    assert.equal(nodeApproved.ok, true, JSON.stringify(nodeApproved.error));
+    const nodeResolved = await admin.socket.next((f) => f.event === "node.pair.resolved");
+    assert.equal(nodeResolved.payload.decision, "approved");
+    const nodeSecond = await rawConnect(target, nodeConnect);
+    assert.equal(nodeSecond.response.ok, true, JSON.stringify(nodeSecond.response.error));
+    assert.equal(nodeSecond.response.payload.auth.role, "node");
+    nodeSecond.socket.ws.close();
+    const nodesPaired = await call("node.pair.list", {});
+    assert.ok(nodesPaired.payload.paired.some((n) => n.nodeId === node.deviceId));
 
     const removed = await call("device.pair.remove", { deviceId: pendingDevice.deviceId });
     assert.equal(removed.ok, true);

@@ -184,8 +184,10 @@ export function connectClient(gateway, options = {}) {
       },
       onHelloOk: (hello) => resolve({ client, hello, events }),
       onConnectError: (error) => {
-        client.stop();
+        // Reject first: stop() reports its own "gateway client stopped" connect error
+        // synchronously, which would otherwise win the race and hide the gateway's error.
         reject(error);
+        client.stop();
       },
     });
     client.start();
