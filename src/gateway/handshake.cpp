@@ -1,9 +1,10 @@
 #include "gateway/handshake.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
 
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "core/log.hpp"
 #include "core/version.hpp"
@@ -21,7 +22,8 @@ namespace {
 
 using Outcome = std::expected<ConnectAccepted, ConnectRejection>;
 
-std::unexpected<ConnectRejection> reject(RpcError error, uint16_t close_code = kClosePolicyViolation) {
+std::unexpected<ConnectRejection> reject(RpcError error,
+                                         uint16_t close_code = kClosePolicyViolation) {
   std::string reason = error.message.substr(0, 120);  // close reasons are limited to 123 bytes
   return std::unexpected(ConnectRejection{std::move(error), close_code, std::move(reason)});
 }
@@ -123,13 +125,13 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
                          {"clientMaxProtocol", *max_protocol},
                          {"expectedProtocol", kProtocolVersion},
                          {"minimumProbeProtocol", kMinProtocolVersion}};
-    co_return reject(invalid_request(
-                         fmt::format("protocol mismatch: this gateway speaks protocol {}-{}, the "
-                                     "client offered {}-{}",
-                                     kMinProtocolVersion, kProtocolVersion, *min_protocol,
-                                     *max_protocol),
-                         std::move(details)),
-                     kCloseProtocolError);
+    co_return reject(
+        invalid_request(
+            fmt::format("protocol mismatch: this gateway speaks protocol {}-{}, the "
+                        "client offered {}-{}",
+                        kMinProtocolVersion, kProtocolVersion, *min_protocol, *max_protocol),
+            std::move(details)),
+        kCloseProtocolError);
   }
   principal.protocol = static_cast<int>(high);
 
@@ -153,8 +155,8 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
         "unauthorized: too many failed authentication attempts from this address; try again "
         "later",
         wait);
-    error.details = json::object{{"code", "AUTH_RATE_LIMITED"},
-                                 {"recommendedNextStep", "wait_then_retry"}};
+    error.details =
+        json::object{{"code", "AUTH_RATE_LIMITED"}, {"recommendedNextStep", "wait_then_retry"}};
     co_return reject(std::move(error));
   }
   std::string token = string_field(auth_params, "token");
@@ -163,9 +165,26 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
     case core::AuthMode::none:
       principal.auth_method = AuthMethod::none;
       break;
+    case core::AuthMode::trusted_proxy:
+      // The proxy authenticated the user (gateway_server.cpp believed its headers only because
+      // the peer is a configured trusted proxy). Direct callers may still use the password.
+      if (!peer.proxy_user.empty()) {
+        principal.auth_method = AuthMethod::trusted_proxy;
+        break;
+      }
+      if (auth_config.password.empty()) {
+        limiter.record_failure(peer.remote_address, peer.loopback);
+        std::string reason =
+            peer.proxy_problem.empty() ? "trusted_proxy_user_missing" : peer.proxy_problem;
+        log::warn("gateway", "connect from {} refused: {}", peer.remote_address, reason);
+        co_return reject(auth_failure("AUTH_IDENTITY_HEADER_REQUIRED", reason,
+                                      "unauthorized: proxy authentication required (" + reason +
+                                          "); connect through the configured reverse proxy",
+                                      "update_auth_configuration"));
+      }
+      [[fallthrough]];
     case core::AuthMode::token:
-    case core::AuthMode::password:
-    case core::AuthMode::trusted_proxy: {
+    case core::AuthMode::password: {
       bool token_mode = auth_config.mode == core::AuthMode::token;
       const std::string& expected = token_mode ? auth_config.token : auth_config.password;
       // The mode picks the configured secret, not the wire field: either field may carry it.
