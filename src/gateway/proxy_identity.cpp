@@ -100,6 +100,14 @@ ProxyIdentity resolve_proxy_identity(const core::GatewayConfig& config,
   out.client_loopback = peer && peer->is_loopback();
   bool proxy_mode = config.auth.mode == core::AuthMode::trusted_proxy;
   if (!peer || !is_trusted_proxy(peer_address, config.trusted_proxies)) {
+    // A local reverse proxy nobody configured still relays remote users: forwarding headers on
+    // a loopback connection mean it is not a local client, whatever the socket says.
+    for (std::string_view name :
+         {"forwarded", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip"}) {
+      if (header(name)) {
+        out.client_loopback = false;
+      }
+    }
     if (proxy_mode) {
       out.problem = "trusted_proxy_untrusted_source";
     }
@@ -138,11 +146,9 @@ ProxyIdentity resolve_proxy_identity(const core::GatewayConfig& config,
   }
   if (client) {
     out.client_address = client->to_string();
-    out.client_loopback = client->is_loopback();
-  } else {
-    // Proxied but unattributed: never treat it as a local connection.
-    out.client_loopback = false;
   }
+  // Whatever it claims, a proxied client is never a local one (local clients get exemptions).
+  out.client_loopback = false;
 
   if (!proxy_mode) {
     return out;

@@ -8,7 +8,8 @@
 // proxy appends what it saw; entries further left are client claims). With
 // gateway.auth.mode "trusted-proxy", the user header names the authenticated user, subject to
 // requiredHeaders, allowUsers and allowLoopback (a proxy on this host is trusted only with
-// that explicit opt-in).
+// that explicit opt-in). A proxied connection never counts as loopback, and neither does a
+// loopback connection carrying forwarding headers from a proxy nobody listed.
 //
 // Tailscale Serve identity headers are not honoured: they are only trustworthy after
 // `tailscale whois` confirms them, which Pincer does not do.

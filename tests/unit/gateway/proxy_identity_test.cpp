@@ -117,5 +117,15 @@ TEST(ProxyIdentity, TokenModeUsesForwardedAddressOnly) {
   EXPECT_EQ(real_ip.client_address, "198.51.100.8");
 }
 
+// A local proxy nobody configured relays remote users: its connections are not local.
+TEST(ProxyIdentity, ForwardingHeadersOnLoopbackAreNotLocal) {
+  core::GatewayConfig config;
+  EXPECT_TRUE(resolve_proxy_identity(config, "127.0.0.1", headers({})).client_loopback);
+  auto relayed =
+      resolve_proxy_identity(config, "127.0.0.1", headers({{"x-forwarded-for", "1.2.3.4"}}));
+  EXPECT_FALSE(relayed.client_loopback);
+  EXPECT_EQ(relayed.client_address, "127.0.0.1");
+}
+
 }  // namespace
 }  // namespace pincer::gateway
