@@ -2,6 +2,10 @@
 
 #include <filesystem>
 
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/network_v4.hpp>
+#include <boost/asio/ip/network_v6.hpp>
+
 #include "core/config_reader.hpp"
 
 namespace pincer::core {
@@ -11,6 +15,35 @@ namespace json = boost::json;
 namespace {
 
 constexpr int64_t kMaxSafeInteger = 9'007'199'254'740'991;  // what the reference's JSON allows
+
+// "10.0.0.1", "::1", "10.0.0.0/8" or "fd00::/8".
+bool is_ip_or_cidr(const std::string& text) {
+  boost::system::error_code ec;
+  if (text.find('/') == std::string::npos) {
+    boost::asio::ip::make_address(text, ec);
+    return !ec;
+  }
+  boost::asio::ip::make_network_v4(text, ec);
+  if (!ec) {
+    return true;
+  }
+  ec.clear();
+  boost::asio::ip::make_network_v6(text, ec);
+  return !ec;
+}
+
+// "*" or scheme://host[:port] with nothing after it (browsers send exactly that).
+bool is_origin(const std::string& text) {
+  if (text == "*") {
+    return true;
+  }
+  auto scheme_end = text.find("://");
+  if (scheme_end == std::string::npos || scheme_end == 0) {
+    return false;
+  }
+  std::string_view rest = std::string_view(text).substr(scheme_end + 3);
+  return !rest.empty() && rest.find_first_of("/?#@ ") == std::string_view::npos;
+}
 
 void read_gateway(ConfigReader& root, GatewayConfig& gateway) {
   ConfigReader r = root.object("gateway");
@@ -37,7 +70,26 @@ void read_gateway(ConfigReader& root, GatewayConfig& gateway) {
   limit.integer("lockoutMs", gateway.auth.rate_limit.lockout_ms, 0, kMaxSafeInteger);
   limit.boolean("exemptLoopback", gateway.auth.rate_limit.exempt_loopback);
   limit.finish();
+  auth.boolean("allowTailscale", gateway.auth.allow_tailscale);
+  ConfigReader proxy = auth.object("trustedProxy");
+  auto& trusted = gateway.auth.trusted_proxy;
+  proxy.string("userHeader", trusted.user_header);
+  proxy.string_list("requiredHeaders", trusted.required_headers);
+  proxy.string_list("allowUsers", trusted.allow_users);
+  proxy.boolean("allowLoopback", trusted.allow_loopback);
+  proxy.finish();
   auth.finish();
+
+  r.string_list("trustedProxies", gateway.trusted_proxies);
+  for (size_t i = 0; i < gateway.trusted_proxies.size(); ++i) {
+    if (!is_ip_or_cidr(gateway.trusted_proxies[i])) {
+      r.error_at(r.key_path("trustedProxies") + "[" + std::to_string(i) + "]",
+                 "expected an IP address or CIDR range such as \"10.0.0.1\" or \"10.0.0.0/8\", "
+                 "got \"" +
+                     gateway.trusted_proxies[i] + "\"");
+    }
+  }
+  r.boolean("allowRealIpFallback", gateway.allow_real_ip_fallback);
 
   ConfigReader reload = r.object("reload");
   reload.one_of("mode", gateway.reload, {{"hybrid", ReloadMode::hybrid}, {"off", ReloadMode::off}});
@@ -46,6 +98,17 @@ void read_gateway(ConfigReader& root, GatewayConfig& gateway) {
   ConfigReader ui = r.object("controlUi");
   ui.boolean("enabled", gateway.control_ui_enabled);
   ui.string("basePath", gateway.control_ui_base_path);
+  ui.string_list("allowedOrigins", gateway.control_ui_allowed_origins);
+  for (size_t i = 0; i < gateway.control_ui_allowed_origins.size(); ++i) {
+    if (!is_origin(gateway.control_ui_allowed_origins[i])) {
+      ui.error_at(ui.key_path("allowedOrigins") + "[" + std::to_string(i) + "]",
+                  "expected an origin such as \"https://control.example.com\" (scheme, host and "
+                  "optional port, no path) or \"*\", got \"" +
+                      gateway.control_ui_allowed_origins[i] + "\"");
+    }
+  }
+  ui.boolean("dangerouslyAllowHostHeaderOriginFallback",
+             gateway.control_ui_allow_host_header_origin_fallback);
   ui.finish();
   r.finish();
 
@@ -56,6 +119,18 @@ void read_gateway(ConfigReader& root, GatewayConfig& gateway) {
     r.error_at(r.key_path("auth") + ".mode",
                "\"none\" is allowed only with gateway.bind \"loopback\": set a token or password "
                "before exposing the gateway");
+  }
+  if (gateway.auth.mode == AuthMode::trusted_proxy) {
+    if (gateway.auth.trusted_proxy.user_header.empty()) {
+      r.error_at(r.key_path("auth") + ".trustedProxy.userHeader",
+                 "required when gateway.auth.mode is \"trusted-proxy\": name the header your "
+                 "proxy puts the authenticated user in (e.g. \"x-forwarded-user\")");
+    }
+    if (gateway.trusted_proxies.empty()) {
+      r.error("trustedProxies",
+              "required when gateway.auth.mode is \"trusted-proxy\": list your proxy's IP "
+              "addresses");
+    }
   }
   if (!gateway.control_ui_base_path.starts_with("/")) {
     r.error_at(r.key_path("controlUi") + ".basePath",
@@ -179,7 +254,11 @@ boost::json::value typed_settings_json(const Config& config) {
       {"auth", json::object{{"mode", to_string(g.auth.mode)}, {"rateLimit", rate_limit}}},
       {"reload", json::object{{"mode", g.reload == ReloadMode::hybrid ? "hybrid" : "off"}}},
       {"controlUi",
-       json::object{{"enabled", g.control_ui_enabled}, {"basePath", g.control_ui_base_path}}}};
+       json::object{{"enabled", g.control_ui_enabled},
+                    {"basePath", g.control_ui_base_path},
+                    {"allowedOrigins", json::array(g.control_ui_allowed_origins.begin(),
+                                                   g.control_ui_allowed_origins.end())}}},
+      {"trustedProxies", json::array(g.trusted_proxies.begin(), g.trusted_proxies.end())}};
   json::object logging{
       {"level", to_string(l.level)},
       {"consoleLevel", to_string(l.console_level.value_or(l.level))},

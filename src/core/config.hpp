@@ -35,11 +35,24 @@ struct GatewayAuthRateLimit {
   bool exempt_loopback = true;
 };
 
+// gateway.auth.trustedProxy: how an identity-aware reverse proxy names the user it
+// authenticated. Read only from connections whose peer is in gateway.trustedProxies.
+struct TrustedProxyAuthConfig {
+  std::string user_header;                    // e.g. "x-forwarded-user"; required in that mode
+  std::vector<std::string> required_headers;  // must be present and non-blank
+  std::vector<std::string> allow_users;       // empty: any user the proxy authenticated
+  bool allow_loopback = false;                // trust a proxy on this host (127.0.0.1, ::1)
+};
+
 struct GatewayAuthConfig {
   AuthMode mode = AuthMode::token;
   std::string token;  // may come from ${PINCER_GATEWAY_TOKEN}
   std::string password;
   GatewayAuthRateLimit rate_limit;
+  TrustedProxyAuthConfig trusted_proxy;
+  // Accepted for the reference's configs; Pincer does not grant tokenless Tailscale identity
+  // (that needs `tailscale whois` verification, which it does not do).
+  bool allow_tailscale = false;
 };
 
 struct GatewayConfig {
@@ -51,6 +64,14 @@ struct GatewayConfig {
   ReloadMode reload = ReloadMode::hybrid;
   bool control_ui_enabled = true;
   std::string control_ui_base_path = "/";
+  // Browser origins allowed to open the WebSocket besides private same-origin loads
+  // ("https://control.example.com", or "*" for any).
+  std::vector<std::string> control_ui_allowed_origins;
+  // Accept any same-origin load (Origin matches Host) even for public host names.
+  bool control_ui_allow_host_header_origin_fallback = false;
+  // Reverse proxies (IPs or CIDRs) whose X-Forwarded-For and identity headers are believed.
+  std::vector<std::string> trusted_proxies;
+  bool allow_real_ip_fallback = false;  // X-Real-IP when a trusted proxy sends no X-Forwarded-For
 };
 
 struct LoggingConfig {

@@ -13,11 +13,14 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/json.hpp>
 
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "gateway/detail/websocket_session.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/origin_policy.hpp"
+#include "gateway/proxy_identity.hpp"
 
 namespace pincer::gateway {
 
@@ -61,8 +64,11 @@ Result<std::string> bind_address_for(const core::GatewayConfig& config) {
   if (is_loopback(address)) {
     return address;
   }
-  bool has_secret = (config.auth.mode == core::AuthMode::token && !config.auth.token.empty()) ||
-                    (config.auth.mode == core::AuthMode::password && !config.auth.password.empty());
+  bool has_secret =
+      (config.auth.mode == core::AuthMode::token && !config.auth.token.empty()) ||
+      (config.auth.mode == core::AuthMode::password && !config.auth.password.empty()) ||
+      (config.auth.mode == core::AuthMode::trusted_proxy && !config.trusted_proxies.empty() &&
+       !config.auth.trusted_proxy.user_header.empty());
   if (!has_secret) {
     return fail(Errc::config,
                 "refusing to bind the gateway to " + address + " without authentication",
@@ -82,7 +88,8 @@ constexpr std::string_view kIndexPage = R"(<!doctype html>
 <code>pincer gateway call</code> or a WebSocket client on this port.</p></body></html>
 )";
 
-PeerInfo peer_info(const tcp::socket& socket, const http::request<http::string_body>& request) {
+PeerInfo peer_info(const tcp::socket& socket, const http::request<http::string_body>& request,
+                   const core::GatewayConfig& config) {
   PeerInfo peer;
   boost::system::error_code ec;
   auto endpoint = socket.remote_endpoint(ec);
@@ -91,13 +98,36 @@ PeerInfo peer_info(const tcp::socket& socket, const http::request<http::string_b
     if (address.is_v6() && address.to_v6().is_v4_mapped()) {
       address = asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6());
     }
-    peer.remote_address = address.to_string();
-    peer.loopback = address.is_loopback();
+    HeaderLookup header = [&request](std::string_view name) -> std::optional<std::string> {
+      auto it = request.find(name);
+      if (it == request.end()) {
+        return std::nullopt;
+      }
+      return std::string(it->value());
+    };
+    auto identity = resolve_proxy_identity(config, address.to_string(), header);
+    peer.remote_address = std::move(identity.client_address);
+    peer.loopback = identity.client_loopback;
+    peer.proxy_user = std::move(identity.user);
+    peer.proxy_problem = std::move(identity.problem);
   }
   peer.origin = std::string(request[http::field::origin]);
   peer.host = std::string(request[http::field::host]);
   peer.user_agent = std::string(request[http::field::user_agent]);
   return peer;
+}
+
+http::response<http::string_body> forbidden(const http::request<http::string_body>& request,
+                                            const std::string& message) {
+  http::response<http::string_body> response{http::status::forbidden, request.version()};
+  response.set(http::field::server, "pincer");
+  response.set(http::field::content_type, "application/json");
+  response.set(http::field::cache_control, "no-store");
+  response.keep_alive(false);
+  boost::json::object body{{"ok", false}, {"error", {{"code", "FORBIDDEN"}, {"message", message}}}};
+  response.body() = boost::json::serialize(body);
+  response.prepare_payload();
+  return response;
 }
 
 }  // namespace
@@ -173,7 +203,19 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
         if (draining) {
           break;
         }
-        PeerInfo peer = peer_info(stream->socket(), parser.get());
+        const auto& config = gateway.config().gateway;
+        boost::system::error_code local_ec;
+        auto local = stream->socket().local_endpoint(local_ec);
+        auto origin =
+            check_origin(parser.get()[http::field::origin], parser.get()[http::field::host], config,
+                         !local_ec && local.address().is_loopback());
+        if (!origin.allowed) {
+          log::warn("gateway", "refused a WebSocket upgrade: {}", origin.reason);
+          auto response = forbidden(parser.get(), origin.reason);
+          co_await http::async_write(*stream, response, asio::as_tuple(asio::use_awaitable));
+          break;
+        }
+        PeerInfo peer = peer_info(stream->socket(), parser.get(), config);
         co_await serve_websocket(gateway, stream, parser.release(), std::move(peer));
         break;
       }

@@ -420,9 +420,26 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
     case core::AuthMode::none:
       principal.auth_method = AuthMethod::none;
       break;
+    case core::AuthMode::trusted_proxy:
+      // The proxy authenticated the user (gateway_server.cpp believed its headers only because
+      // the peer is a configured trusted proxy). Direct callers may still use the password.
+      if (!peer.proxy_user.empty()) {
+        principal.auth_method = AuthMethod::trusted_proxy;
+        break;
+      }
+      if (auth_config.password.empty()) {
+        limiter.record_failure(peer.remote_address, peer.loopback);
+        std::string reason =
+            peer.proxy_problem.empty() ? "trusted_proxy_user_missing" : peer.proxy_problem;
+        log::warn("gateway", "connect from {} refused: {}", peer.remote_address, reason);
+        co_return reject(auth_failure("AUTH_IDENTITY_HEADER_REQUIRED", reason,
+                                      "unauthorized: proxy authentication required (" + reason +
+                                          "); connect through the configured reverse proxy",
+                                      "update_auth_configuration"));
+      }
+      [[fallthrough]];
     case core::AuthMode::token:
-    case core::AuthMode::password:
-    case core::AuthMode::trusted_proxy: {
+    case core::AuthMode::password: {
       bool token_mode = auth_config.mode == core::AuthMode::token;
       const std::string& expected = token_mode ? auth_config.token : auth_config.password;
       // The mode picks the configured secret, not the wire field: either field may carry it.

@@ -8,6 +8,8 @@ class Gateway;
 
 void register_system_methods(Gateway& gateway);  // health, status, system-presence
 void register_device_methods(Gateway& gateway);  // device.pair.*, device.token.*, node.pair.*
+void register_config_methods(Gateway& gateway);  // config.get/set/patch/apply/schema(.lookup)
+void register_logs_methods(Gateway& gateway);    // logs.tail
 
 void register_all_methods(Gateway& gateway);
 

@@ -72,6 +72,8 @@ void register_system_methods(Gateway& gateway) {
 void register_all_methods(Gateway& gateway) {
   register_system_methods(gateway);
   register_device_methods(gateway);
+  register_config_methods(gateway);
+  register_logs_methods(gateway);
 }
 
 }  // namespace pincer::gateway
