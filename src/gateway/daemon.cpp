@@ -9,11 +9,14 @@
 #include <array>
 #include <chrono>
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
 
 #include "core/config_loader.hpp"
 #include "core/config_watcher.hpp"
@@ -67,6 +70,9 @@ void raise_descriptor_limit() {
 }
 
 constexpr auto kDrainBound = std::chrono::seconds(10);
+// How long closing connections get to flush the shutdown event and finish the close handshake
+// before their sockets are cut (a connection cuts its own socket after 2 s anyway).
+constexpr auto kCloseFlushBound = std::chrono::milliseconds(2500);
 
 void print_error(const Error& error) {
   fmt::print(stderr, "error: {}\n", error.describe());
@@ -239,6 +245,14 @@ int run_daemon(const DaemonOptions& options) {
         io,
         [&]() -> asio::awaitable<void> {
           co_await gateway.drain(kDrainBound, "gateway stopping");
+          // drain() only queued the shutdown event and the close frames: cutting the sockets
+          // now would drop both, so wait until the connections have closed (bounded).
+          asio::steady_timer poll(io);
+          auto deadline = std::chrono::steady_clock::now() + kCloseFlushBound;
+          while (gateway.connection_count() > 0 && std::chrono::steady_clock::now() < deadline) {
+            poll.expires_after(std::chrono::milliseconds(20));
+            co_await poll.async_wait(asio::as_tuple(asio::use_awaitable));
+          }
           server.stop();
         },
         asio::detached);
