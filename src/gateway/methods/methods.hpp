@@ -8,6 +8,8 @@ class Gateway;
 
 void register_system_methods(Gateway& gateway);  // health, status, system-presence
 
+void register_node_methods(Gateway& gateway);  // node.list/describe/rename/invoke/event ...
+
 void register_all_methods(Gateway& gateway);
 
 }  // namespace pincer::gateway
