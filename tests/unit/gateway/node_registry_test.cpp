@@ -80,7 +80,8 @@ NodeInvokeRequest echo_request(std::chrono::milliseconds timeout = std::chrono::
 }
 
 std::string node_error_code(const RpcResult& result) {
-  return std::string(result.error().details.as_object().at("nodeError").as_object().at("code").as_string());
+  return std::string(
+      result.error().details.as_object().at("nodeError").as_object().at("code").as_string());
 }
 
 // Only role "node" registers; the id prefers the device id, then the instance id.
