@@ -93,9 +93,8 @@ class WebSocketConnection final : public Connection,
     timeouts.keep_alive_pings = true;
     stream_->expires_never();
     ws_.set_option(timeouts);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& response) {
-      response.set(http::field::server, "pincer");
-    }));
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(http::field::server, "pincer"); }));
     ws_.read_message_max(kMaxPreauthPayloadBytes);
     auto [accept_ec] = co_await ws_.async_accept(request, asio::as_tuple(asio::use_awaitable));
     if (accept_ec) {
@@ -234,9 +233,9 @@ class WebSocketConnection final : public Connection,
       co_return;
     }
     if (request->method != "connect") {
-      enqueue(serialize_error(
-          request->id, invalid_request("the first request must be \"connect\", got \"" +
-                                       request->method + "\"")));
+      enqueue(serialize_error(request->id,
+                              invalid_request("the first request must be \"connect\", got \"" +
+                                              request->method + "\"")));
       close(kClosePolicyViolation, "invalid handshake: first request must be connect");
       co_return;
     }
@@ -272,7 +271,8 @@ class WebSocketConnection final : public Connection,
         enqueue(serialize_error(*request.error().id, request.error().error));
       } else {
         // Without an id there is nothing to answer; say why in the close reason.
-        close(kClosePolicyViolation, "invalid frame: " + request.error().error.message.substr(0, 100));
+        close(kClosePolicyViolation,
+              "invalid frame: " + request.error().error.message.substr(0, 100));
       }
       return;
     }
@@ -302,8 +302,10 @@ class WebSocketConnection final : public Connection,
       case Access::operator_scope:
         if (principal_->role != role::kOperator) {
           return RpcError{std::string(error_code::kForbidden),
-                          "method " + request.method + " is for operator clients", nullptr,
-                          {}, {}};
+                          "method " + request.method + " is for operator clients",
+                          nullptr,
+                          {},
+                          {}};
         }
         if (!scope_satisfied(principal_->scopes, spec->scope)) {
           return missing_scope(spec->scope);
@@ -312,7 +314,10 @@ class WebSocketConnection final : public Connection,
       case Access::node:
         if (principal_->role != role::kNode) {
           return RpcError{std::string(error_code::kForbidden),
-                          "method " + request.method + " is for node clients", nullptr, {}, {}};
+                          "method " + request.method + " is for node clients",
+                          nullptr,
+                          {},
+                          {}};
         }
         break;
       case Access::dynamic:
@@ -349,7 +354,9 @@ class WebSocketConnection final : public Connection,
       log::error("gateway", "method {} failed: {}", spec->name, error.what());
       result = std::unexpected(RpcError{std::string(error_code::kUnavailable),
                                         "internal error in " + spec->name + "; see the gateway log",
-                                        nullptr, false, {}});
+                                        nullptr,
+                                        false,
+                                        {}});
     }
     --in_flight_;
     gateway_.request_finished();

@@ -3,12 +3,11 @@
 #include <fcntl.h>
 #include <fmt/core.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
-
-#include <sys/resource.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -205,23 +204,23 @@ int run_daemon(const DaemonOptions& options) {
 
   core::ConfigWatcher watcher(io, pool, paths.config_file, env, config);
   if (config.gateway.reload == core::ReloadMode::hybrid) {
-    watcher.subscribe([&gateway](const core::Config& next,
-                                 const std::vector<std::string>& changed) {
-      gateway.update_config(next);
-      core::set_log_level(next.logging.level,
-                          next.logging.console_level.value_or(next.logging.level));
-      if (auto ok = core::log_redactor().configure(
-              {next.logging.redact_sensitive, next.logging.redact_patterns});
-          !ok) {
-        log::warn("config", "keeping the previous redaction rules: {}", ok.error().describe());
-      }
-      register_secrets(next);
-      for (const auto& path : changed) {
-        bool needs_restart = path.starts_with("gateway.") && !path.starts_with("gateway.auth.");
-        log::info("config", "{} changed{}", path,
-                  needs_restart ? " (takes effect after a gateway restart)" : "");
-      }
-    });
+    watcher.subscribe(
+        [&gateway](const core::Config& next, const std::vector<std::string>& changed) {
+          gateway.update_config(next);
+          core::set_log_level(next.logging.level,
+                              next.logging.console_level.value_or(next.logging.level));
+          if (auto ok = core::log_redactor().configure(
+                  {next.logging.redact_sensitive, next.logging.redact_patterns});
+              !ok) {
+            log::warn("config", "keeping the previous redaction rules: {}", ok.error().describe());
+          }
+          register_secrets(next);
+          for (const auto& path : changed) {
+            bool needs_restart = path.starts_with("gateway.") && !path.starts_with("gateway.auth.");
+            log::info("config", "{} changed{}", path,
+                      needs_restart ? " (takes effect after a gateway restart)" : "");
+          }
+        });
     if (auto ok = watcher.start(); !ok) {
       log::warn("config", "hot reload is off: {}", ok.error().describe());
     }

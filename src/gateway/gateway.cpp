@@ -1,5 +1,6 @@
 #include "gateway/gateway.hpp"
 
+#include <fmt/core.h>
 #include <openssl/rand.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -11,7 +12,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "core/log.hpp"
 #include "core/version.hpp"
@@ -135,10 +135,9 @@ void Gateway::broadcast(std::string_view event, const json::value& payload,
     if (who == nullptr || connection->closed()) {
       return;
     }
-    bool allowed = required_scope.empty() ? true
-                   : who->role == role::kOperator
-                       ? scope_satisfied(who->scopes, required_scope)
-                       : false;
+    bool allowed = required_scope.empty()         ? true
+                   : who->role == role::kOperator ? scope_satisfied(who->scopes, required_scope)
+                                                  : false;
     if (allowed) {
       connection->send_event(event, payload, version);
     }
@@ -168,7 +167,7 @@ json::array Gateway::presence_snapshot() const {
     if (who == nullptr) {
       continue;
     }
-    std::string key = !who->device_id.empty()           ? "device:" + who->device_id
+    std::string key = !who->device_id.empty()            ? "device:" + who->device_id
                       : !who->client.instance_id.empty() ? "instance:" + who->client.instance_id
                                                          : "conn:" + id;
     auto [it, inserted] = by_key.try_emplace(key);

@@ -1,17 +1,20 @@
 #include "gateway/handshake.hpp"
 
+#include <fmt/core.h>
+
 #include <algorithm>
-#include <cstdlib>
 
 #include <boost/json.hpp>
-#include <fmt/core.h>
 
 #include "core/log.hpp"
 #include "core/version.hpp"
+#include "gateway/device_identity.hpp"
+#include "gateway/device_pairing.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/protocol.hpp"
 #include "gateway/scopes.hpp"
 #include "gateway/shared_secret.hpp"
+#include "store/pairing_store.hpp"
 
 namespace pincer::gateway {
 
@@ -22,7 +25,8 @@ namespace {
 
 using Outcome = std::expected<ConnectAccepted, ConnectRejection>;
 
-std::unexpected<ConnectRejection> reject(RpcError error, uint16_t close_code = kClosePolicyViolation) {
+std::unexpected<ConnectRejection> reject(RpcError error,
+                                         uint16_t close_code = kClosePolicyViolation) {
   std::string reason = error.message.substr(0, 120);  // close reasons are limited to 123 bytes
   return std::unexpected(ConnectRejection{std::move(error), close_code, std::move(reason)});
 }
@@ -97,11 +101,197 @@ RpcError auth_failure(std::string_view detail_code, std::string_view reason, std
   return invalid_request(std::move(message), std::move(details));
 }
 
+// Reads connect.params.device. Returns an error text or "". A missing nonce is left empty for
+// verify_device_proof() to report with its own detail code.
+std::string read_device(const json::value& value, DeviceProof& device) {
+  const auto* object = value.if_object();
+  if (object == nullptr) {
+    return "device must be an object with id, publicKey, signature, signedAt and nonce";
+  }
+  for (std::string_view key : {"id", "publicKey", "signature"}) {
+    auto* field = object->if_contains(key);
+    if (field == nullptr || !field->is_string() || field->get_string().empty()) {
+      return "device." + std::string(key) + " must be a non-empty string";
+    }
+  }
+  auto signed_at = integer_field(*object, "signedAt");
+  if (!signed_at) {
+    return "device.signedAt must be an integer (Unix milliseconds)";
+  }
+  device.id = string_field(*object, "id");
+  device.public_key = string_field(*object, "publicKey");
+  device.signature = string_field(*object, "signature");
+  device.signed_at_ms = *signed_at;
+  device.nonce = string_field(*object, "nonce");
+  return {};
+}
+
+// What state.db says about a device that proved its key.
+struct DeviceRecord {
+  std::optional<store::PairedDevice> paired;
+  std::optional<store::DeviceToken> token;  // for the requested role
+};
+
+// The device is approved for this role and (operators) every requested scope, with this key.
+bool pairing_covers(const DeviceRecord& record, const DeviceProof& device,
+                    const Principal& principal) {
+  if (!record.paired || record.paired->public_key != device.public_key) {
+    return false;
+  }
+  const auto& roles = record.paired->roles;
+  if (std::find(roles.begin(), roles.end(), principal.role) == roles.end()) {
+    return false;
+  }
+  return std::all_of(principal.scopes.begin(), principal.scopes.end(), [&](const auto& scope) {
+    return scope_satisfied(record.paired->scopes, scope);
+  });
+}
+
+// Error for a connect that needs an operator's approval first.
+std::unexpected<ConnectRejection> pairing_required(const store::PairingRequest& request,
+                                                   std::string_view reason) {
+  json::array scopes;
+  for (const auto& scope : request.scopes) {
+    scopes.emplace_back(scope);
+  }
+  std::string hint = fmt::format(
+      "Approve this device from the pending pairing requests: run `pincer devices approve {}` "
+      "on the gateway host, or approve it in the Control UI.",
+      request.request_id);
+  json::object details{{"code", "PAIRING_REQUIRED"},
+                       {"reason", reason},
+                       {"requestId", request.request_id},
+                       {"remediationHint", hint},
+                       {"recommendedNextStep", "wait_then_retry"},
+                       {"deviceId", request.device_id},
+                       {"requestedRole", request.role}};
+  if (!scopes.empty()) {
+    details["requestedScopes"] = std::move(scopes);
+  }
+  std::string_view requirement = reason == "role-upgrade"    ? "device is asking for a higher "
+                                                               "role than currently approved"
+                                 : reason == "scope-upgrade" ? "device is asking for more scopes "
+                                                               "than currently approved"
+                                                             : "device is not approved yet";
+  RpcError error{std::string(error_code::kNotPaired),
+                 fmt::format("pairing required: {} (run `pincer devices approve {}` on the "
+                             "gateway host, or approve it in the Control UI)",
+                             requirement, request.request_id),
+                 std::move(details), std::nullopt, std::nullopt};
+  return std::unexpected(ConnectRejection{
+      std::move(error), kClosePolicyViolation,
+      fmt::format("pairing required: {} (requestId: {})", requirement, request.request_id)});
+}
+
+using PairingOutcome = std::expected<std::string, ConnectRejection>;
+
+std::unexpected<ConnectRejection> store_failure(const Error& error) {
+  return std::unexpected(
+      ConnectRejection{unavailable("could not update device pairing state: " + error.describe()),
+                       kCloseTryAgainLater, "device pairing state unavailable; try again"});
+}
+
+// Decides what a device that proved its key may do, after authentication succeeded. Returns the
+// device token to hand out in hello-ok ("" for none), or the rejection.
+//  - Device-token auth: the token's grant bounds the connection (requested scopes narrow it).
+//  - Paired for this role and these scopes: accepted; a token is issued when it has none.
+//  - Otherwise, a direct loopback connect that proved the shared secret (or auth mode none) is
+//    approved on the spot; anything else becomes a pending request an operator must approve.
+asio::awaitable<PairingOutcome> settle_device_pairing(Gateway& gateway, const PeerInfo& peer,
+                                                      const DeviceProof& device,
+                                                      const DeviceRecord& record,
+                                                      Principal& principal,
+                                                      std::vector<std::string> commands) {
+  int64_t now = unix_ms();
+  if (principal.auth_method == AuthMethod::device_token) {
+    const auto& granted = record.token->scopes;
+    std::vector<std::string> scopes;
+    if (principal.scopes.empty()) {
+      scopes = normalize_scopes(granted);
+    } else {
+      for (const auto& scope : principal.scopes) {
+        if (scope_satisfied(granted, scope)) {
+          scopes.push_back(scope);
+        }
+      }
+    }
+    principal.scopes = std::move(scopes);
+    co_return std::string();
+  }
+
+  if (pairing_covers(record, device, principal)) {
+    if (record.token && !record.token->revoked_at_ms) {
+      co_return std::string();  // the device already holds its token; only a rotation re-sends
+    }
+    auto issue = [&](store::Database& db) {
+      store::PairingStore pairing(db);
+      return issue_device_token(pairing, device.id, principal.role, principal.scopes, now, false);
+    };
+    auto token = co_await gateway.with_database(issue);
+    if (!token) {
+      co_return store_failure(token.error());
+    }
+    co_return std::move(*token);
+  }
+
+  store::PairingRequest request;
+  request.request_id = random_uuid();
+  request.device_id = device.id;
+  request.public_key = device.public_key;
+  request.role = principal.role;
+  request.scopes = principal.scopes;
+  request.commands = std::move(commands);
+  request.client = {principal.client.id, principal.client.mode, principal.client.platform,
+                    principal.client.device_family, principal.client.display_name};
+  request.remote_ip = peer.remote_address;
+  request.created_at_ms = now;
+
+  bool shared_secret_auth = principal.auth_method == AuthMethod::token ||
+                            principal.auth_method == AuthMethod::password ||
+                            principal.auth_method == AuthMethod::none;
+  if (peer.loopback && shared_secret_auth) {
+    auto approve = [&](store::Database& db) -> Result<std::string> {
+      store::PairingStore pairing(db);
+      auto stored = pairing.put_request(request);
+      if (!stored) {
+        return std::unexpected(stored.error());
+      }
+      if (auto approved = pairing.approve_request(stored->request_id, now); !approved) {
+        return std::unexpected(approved.error());
+      }
+      return issue_device_token(pairing, device.id, principal.role, principal.scopes, now, false);
+    };
+    auto token = co_await gateway.with_database(approve);
+    if (!token) {
+      co_return store_failure(token.error());
+    }
+    log::info("gateway", "device {} paired for role {} (direct local connect)", device.id,
+              principal.role);
+    co_return std::move(*token);
+  }
+
+  std::string_view reason = "not-paired";
+  if (record.paired && record.paired->public_key == device.public_key) {
+    const auto& roles = record.paired->roles;
+    reason = std::find(roles.begin(), roles.end(), principal.role) == roles.end() ? "role-upgrade"
+                                                                                  : "scope-upgrade";
+  }
+  auto remember = [&](store::Database& db) { return store::PairingStore(db).put_request(request); };
+  auto stored = co_await gateway.with_database(remember);
+  if (!stored) {
+    co_return store_failure(stored.error());
+  }
+  log::info("gateway", "device {} from {} needs pairing approval (request {})", device.id,
+            peer.remote_address, stored->request_id);
+  gateway.broadcast(fmt::format("{}.requested", pairing_family(principal.role)),
+                    pairing_request_json(*stored), scope::kPairing);
+  co_return pairing_required(*stored, reason);
+}
+
 }  // namespace
 
 asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& params_value,
                                         const PeerInfo& peer, const Challenge& challenge) {
-  (void)challenge;
   const auto* params = params_value.if_object();
   if (params == nullptr) {
     co_return invalid_params("params must be an object");
@@ -124,13 +314,13 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
                          {"clientMaxProtocol", *max_protocol},
                          {"expectedProtocol", kProtocolVersion},
                          {"minimumProbeProtocol", kMinProtocolVersion}};
-    co_return reject(invalid_request(
-                         fmt::format("protocol mismatch: this gateway speaks protocol {}-{}, the "
-                                     "client offered {}-{}",
-                                     kMinProtocolVersion, kProtocolVersion, *min_protocol,
-                                     *max_protocol),
-                         std::move(details)),
-                     kCloseProtocolError);
+    co_return reject(
+        invalid_request(
+            fmt::format("protocol mismatch: this gateway speaks protocol {}-{}, the "
+                        "client offered {}-{}",
+                        kMinProtocolVersion, kProtocolVersion, *min_protocol, *max_protocol),
+            std::move(details)),
+        kCloseProtocolError);
   }
   principal.protocol = static_cast<int>(high);
 
@@ -139,7 +329,6 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
     co_return invalid_params(R"(role must be "operator" or "node")");
   }
 
-  // Shared-secret authentication.
   const auto& auth_config = gateway.config().gateway.auth;
   json::object auth_params;
   if (auto* value = params->if_contains("auth")) {
@@ -148,18 +337,85 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
     }
     auth_params = value->get_object();
   }
+  std::string token = string_field(auth_params, "token");
+  std::string password = string_field(auth_params, "password");
+  std::string device_token = string_field(auth_params, "deviceToken");
+
   auto& limiter = gateway.rate_limiter();
   if (int64_t wait = limiter.retry_after_ms(peer.remote_address, peer.loopback); wait > 0) {
     RpcError error = unavailable(
         "unauthorized: too many failed authentication attempts from this address; try again "
         "later",
         wait);
-    error.details = json::object{{"code", "AUTH_RATE_LIMITED"},
-                                 {"recommendedNextStep", "wait_then_retry"}};
+    error.details =
+        json::object{{"code", "AUTH_RATE_LIMITED"}, {"recommendedNextStep", "wait_then_retry"}};
     co_return reject(std::move(error));
   }
-  std::string token = string_field(auth_params, "token");
-  std::string password = string_field(auth_params, "password");
+  // Device identity: the signature binds the challenge nonce, the client, the role, the scopes
+  // exactly as sent and the token the client presents.
+  std::optional<DeviceProof> device;
+  if (auto* value = params->if_contains("device")) {
+    device.emplace();
+    if (auto problem = read_device(*value, *device); !problem.empty()) {
+      co_return invalid_params(problem);
+    }
+    std::string signed_token = token;
+    if (signed_token.empty()) {
+      signed_token =
+          !device_token.empty() ? device_token : string_field(auth_params, "bootstrapToken");
+    }
+    DeviceAuthContext context{principal.client.id,
+                              principal.client.mode,
+                              principal.role,
+                              string_list(*params, "scopes"),
+                              signed_token,
+                              principal.client.platform,
+                              principal.client.device_family};
+    auto verified = verify_device_proof(*device, context, challenge.nonce, unix_ms());
+    if (!verified) {
+      log::warn("gateway", "connect from {} refused: {}", peer.remote_address,
+                verified.error().reason);
+      co_return reject(invalid_request(
+          std::string(verified.error().message),
+          json::object{{"code", verified.error().code}, {"reason", verified.error().reason}}));
+    }
+  } else if (principal.role == role::kNode) {
+    co_return reject(invalid_request(
+        "nodes must connect with a device identity (connect.params.device, signed over the "
+        "connect.challenge nonce)",
+        json::object{{"code", "DEVICE_IDENTITY_REQUIRED"}}));
+  }
+  principal.scopes = normalize_scopes(string_list(*params, "scopes"));
+
+  // What state.db knows about this device: its pairing and its token for this role.
+  DeviceRecord record;
+  if (device) {
+    auto lookup = [&](store::Database& db) -> Result<DeviceRecord> {
+      store::PairingStore pairing(db);
+      auto paired = pairing.find_device(device->id);
+      if (!paired) {
+        return std::unexpected(paired.error());
+      }
+      auto stored = pairing.find_token(device->id, principal.role);
+      if (!stored) {
+        return std::unexpected(stored.error());
+      }
+      return DeviceRecord{std::move(*paired), std::move(*stored)};
+    };
+    auto found = co_await gateway.with_database(lookup);
+    if (!found) {
+      co_return reject(
+          unavailable("could not read device pairing state: " + found.error().describe()),
+          kCloseTryAgainLater);
+    }
+    record = std::move(*found);
+  }
+  // Shared secret or device token. Either may carry the connection; a failure is reported (and
+  // counted once) only when neither did.
+  bool device_token_ok = device && record.token && record.paired &&
+                         record.paired->public_key == device->public_key &&
+                         (device_token_matches(*record.token, device_token) ||
+                          device_token_matches(*record.token, token));
   switch (auth_config.mode) {
     case core::AuthMode::none:
       principal.auth_method = AuthMethod::none;
@@ -176,9 +432,20 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
         principal.auth_method = token_mode ? AuthMethod::token : AuthMethod::password;
         break;
       }
+      if (device_token_ok) {
+        principal.auth_method = AuthMethod::device_token;
+        break;
+      }
       limiter.record_failure(peer.remote_address, peer.loopback);
       log::warn("gateway", "connect from {} refused: {}", peer.remote_address,
                 primary.empty() && secondary.empty() ? "no credentials" : "wrong credentials");
+      if (device && !device_token.empty()) {
+        co_return reject(auth_failure(
+            "AUTH_DEVICE_TOKEN_MISMATCH", "device_token_mismatch",
+            "unauthorized: device token mismatch (the token was rotated, revoked or belongs to "
+            "another device; reconnect with the gateway token or re-pair the device)",
+            "update_auth_credentials"));
+      }
       std::string_view what = token_mode ? "token" : "password";
       std::string key = token_mode ? "gateway.auth.token" : "gateway.auth.password";
       if (primary.empty() && secondary.empty()) {
@@ -199,25 +466,20 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
   }
   limiter.record_success(peer.remote_address);
 
-  // TEST-ONLY SHORTCUT (drop when device pairing lands): lets a shared-secret node connect
-  // without a verified, paired device so node.invoke can be tested. The device id is taken on
-  // trust. Never set PINCER_TEST_ALLOW_UNPAIRED_NODES outside tests.
-  const char* allow_unpaired = std::getenv("PINCER_TEST_ALLOW_UNPAIRED_NODES");
-  if (principal.role == role::kNode && allow_unpaired != nullptr &&
-      std::string_view(allow_unpaired) == "1") {
-    if (auto* device = params->if_contains("device"); device != nullptr && device->is_object()) {
-      principal.device_id = string_field(device->get_object(), "id");
+  ConnectAccepted accepted;
+  if (device) {
+    auto paired = co_await settle_device_pairing(gateway, peer, *device, record, principal,
+                                                 string_list(*params, "commands"));
+    if (!paired) {
+      co_return std::unexpected(std::move(paired.error()));
     }
-  } else {
-    if (params->contains("device")) {
-      co_return reject(invalid_request("device identity is not supported by this gateway yet"));
-    }
-    if (principal.role == role::kNode) {
-      co_return reject(invalid_request("nodes must connect with a device identity"));
+    principal.device_id = device->id;
+    if (!paired->empty()) {
+      accepted.auth["deviceToken"] = std::move(*paired);
+      accepted.auth["issuedAtMs"] = unix_ms();
     }
   }
 
-  principal.scopes = normalize_scopes(string_list(*params, "scopes"));
   principal.caps = string_list(*params, "caps");
   principal.commands = string_list(*params, "commands");
   if (auto* permissions = params->if_contains("permissions");
@@ -228,12 +490,12 @@ asio::awaitable<Outcome> accept_connect(Gateway& gateway, const json::value& par
   principal.locale = string_field(*params, "locale");
   principal.connected_at_ms = unix_ms();
 
-  ConnectAccepted accepted;
   json::array scopes;
   for (const auto& scope : principal.scopes) {
     scopes.emplace_back(scope);
   }
-  accepted.auth = json::object{{"role", principal.role}, {"scopes", std::move(scopes)}};
+  accepted.auth["role"] = principal.role;
+  accepted.auth["scopes"] = std::move(scopes);
   accepted.principal = std::move(principal);
   co_return accepted;
 }

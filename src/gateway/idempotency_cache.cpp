@@ -7,9 +7,8 @@ namespace pincer::gateway {
 
 namespace asio = boost::asio;
 
-asio::awaitable<RpcResult> IdempotencyCache::run(
-    const std::string& method, const std::string& key,
-    std::function<asio::awaitable<RpcResult>()> work) {
+asio::awaitable<RpcResult> IdempotencyCache::run(const std::string& method, const std::string& key,
+                                                 std::function<asio::awaitable<RpcResult>()> work) {
   std::string full_key = method + '\n' + key;
   auto now = Clock::now();
   evict(now);

@@ -28,7 +28,7 @@ struct PeerInfo {
   std::string origin;          // the Origin header of the upgrade request, if any
   std::string host;            // the Host header
   std::string user_agent;
-  std::string proxy_user;      // identity a configured trusted proxy asserted, if any
+  std::string proxy_user;  // identity a configured trusted proxy asserted, if any
 };
 
 // How the connection proved itself.

@@ -23,8 +23,7 @@ json::object RpcError::to_json() const {
 }
 
 RpcError invalid_request(std::string message, json::value details) {
-  return {std::string(error_code::kInvalidRequest), std::move(message), std::move(details), {},
-          {}};
+  return {std::string(error_code::kInvalidRequest), std::move(message), std::move(details), {}, {}};
 }
 
 RpcError not_found(std::string message) {
@@ -32,16 +31,18 @@ RpcError not_found(std::string message) {
 }
 
 RpcError unavailable(std::string message, std::optional<int64_t> retry_after_ms) {
-  return {std::string(error_code::kUnavailable), std::move(message), nullptr, true,
-          retry_after_ms};
+  return {std::string(error_code::kUnavailable), std::move(message), nullptr, true, retry_after_ms};
 }
 
 RpcError missing_scope(std::string_view scope) {
   json::object details{{"code", "MISSING_SCOPE"},
                        {"missingScope", scope},
                        {"requiredScopes", json::array{json::string(scope)}}};
-  return {std::string(error_code::kForbidden), "missing scope: " + std::string(scope),
-          std::move(details), {}, {}};
+  return {std::string(error_code::kForbidden),
+          "missing scope: " + std::string(scope),
+          std::move(details),
+          {},
+          {}};
 }
 
 RpcError from_error(const Error& error) {

@@ -8,7 +8,7 @@ namespace pincer::gateway {
 namespace {
 
 constexpr std::array<std::string_view, 8> kOperatorScopes{
-    scope::kAdmin, scope::kApprovals, scope::kPairing, scope::kQuestions,
+    scope::kAdmin, scope::kApprovals, scope::kPairing,     scope::kQuestions,
     scope::kRead,  scope::kTalk,      scope::kTalkSecrets, scope::kWrite,
 };
 

@@ -7,6 +7,7 @@ namespace pincer::gateway {
 class Gateway;
 
 void register_system_methods(Gateway& gateway);  // health, status, system-presence
+void register_device_methods(Gateway& gateway);  // device.pair.*, device.token.*, node.pair.*
 
 void register_node_methods(Gateway& gateway);  // node.list/describe/rename/invoke/event ...
 

@@ -71,6 +71,7 @@ void register_system_methods(Gateway& gateway) {
 
 void register_all_methods(Gateway& gateway) {
   register_system_methods(gateway);
+  register_device_methods(gateway);
   register_node_methods(gateway);
 }
 
