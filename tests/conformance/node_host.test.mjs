@@ -21,8 +21,8 @@ const OPENCLAW = existsSync(repoBin) ? repoBin : "/root/.cache/pincer-reference/
 // The node host starts slowly (SQLite state setup, a worker process); give it minutes.
 const NODE_HOST_START_MS = 240_000;
 
-// TODO(pairing): drop the env once node connections go through device pairing.
-const gateway = await startGateway({ env: { PINCER_TEST_ALLOW_UNPAIRED_NODES: "1" } });
+// A loopback node with the shared token is paired at once (its declared commands approved).
+const gateway = await startGateway();
 const home = mkdtempSync(join(tmpdir(), "pincer-node-host-"));
 let nodeHost = null;
 let nodeOutput = "";

@@ -4,18 +4,41 @@
 // and the access rules (declared commands only, operator.write, operator.admin for host access).
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
+import { generateKeyPairSync, createHash, createPublicKey, sign } from "node:crypto";
 
 import { startGateway, connectClient, expectAllFramesValid } from "./harness.mjs";
 
-// TODO(pairing): drop the env once node connections go through device pairing.
-const gateway = await startGateway({ env: { PINCER_TEST_ALLOW_UNPAIRED_NODES: "1" } });
+const gateway = await startGateway();
 after(() => gateway.stop());
+
+// Nodes need a device identity; a loopback device with the shared token is paired at once.
+function makeDevice() {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const raw = publicKey.export({ format: "jwk" }).x;
+  return {
+    deviceId: createHash("sha256").update(Buffer.from(raw, "base64url")).digest("hex"),
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }),
+    privateKeyPem: privateKey.export({ type: "pkcs8", format: "pem" }),
+  };
+}
+const tokens = new Map();
+const hostDeps = {
+  signDevicePayload: (pem, payload) => sign(null, Buffer.from(payload, "utf8"), pem).toString("base64url"),
+  publicKeyRawBase64UrlFromPem: (pem) => createPublicKey(pem).export({ format: "jwk" }).x,
+  loadDeviceAuthToken: ({ deviceId, role }) => tokens.get(`${deviceId}/${role}`) ?? null,
+  storeDeviceAuthToken: ({ deviceId, role, token, scopes }) => tokens.set(`${deviceId}/${role}`, { token, scopes }),
+  clearDeviceAuthToken: ({ deviceId, role }) => tokens.delete(`${deviceId}/${role}`),
+};
+// Test name → the node id (its device id).
+const ids = {};
 
 const COMMANDS = ["test.echo", "test.fail", "test.hang"];
 
 // A node that answers test.echo with its params, test.fail with an error, and never answers
 // test.hang. Records every invoke request and cancel it receives.
 async function connectFakeNode(instanceId, { displayName = "Fake Node", onRequest } = {}) {
+  const device = makeDevice();
+  ids[instanceId] = device.deviceId;
   const requests = [];
   const cancels = [];
   let client;
@@ -48,6 +71,8 @@ async function connectFakeNode(instanceId, { displayName = "Fake Node", onReques
     mode: "node",
     platform: "linux",
     instanceId,
+    deviceIdentity: device,
+    hostDeps,
     caps: ["test"],
     commands: COMMANDS,
     onEvent: (event) => {
@@ -85,7 +110,7 @@ test("a connected node is listed, described and renamed", async () => {
   try {
     const list = await operator.request("node.list", {});
     assert.equal(typeof list.ts, "number");
-    const entry = list.nodes.find((n) => n.nodeId === "fake-node-list");
+    const entry = list.nodes.find((n) => n.nodeId === ids["fake-node-list"]);
     assert.ok(entry, JSON.stringify(list));
     assert.equal(entry.connected, true);
     assert.equal(entry.displayName, "Lister");
@@ -94,22 +119,22 @@ test("a connected node is listed, described and renamed", async () => {
     assert.deepEqual(entry.caps, ["test"]);
     assert.equal(typeof entry.connectedAtMs, "number");
 
-    const described = await operator.request("node.describe", { nodeId: "fake-node-list" });
-    assert.equal(described.nodeId, "fake-node-list");
+    const described = await operator.request("node.describe", { nodeId: ids["fake-node-list"] });
+    assert.equal(described.nodeId, ids["fake-node-list"]);
     assert.equal(typeof described.ts, "number");
     await expectError(operator.request("node.describe", { nodeId: "no-such-node" }), (e) => {
       assert.equal(e.code, "INVALID_REQUEST");
     });
 
-    const renamed = await operator.request("node.rename", { nodeId: "fake-node-list", displayName: " Build Box " });
-    assert.deepEqual(renamed, { nodeId: "fake-node-list", displayName: "Build Box" });
-    const again = await operator.request("node.describe", { nodeId: "fake-node-list" });
+    const renamed = await operator.request("node.rename", { nodeId: ids["fake-node-list"], displayName: " Build Box " });
+    assert.deepEqual(renamed, { nodeId: ids["fake-node-list"], displayName: "Build Box" });
+    const again = await operator.request("node.describe", { nodeId: ids["fake-node-list"] });
     assert.equal(again.displayName, "Build Box");
 
     node.client.stop();
     await eventually(async () => {
       const after = await operator.request("node.list", {});
-      return !after.nodes.some((n) => n.nodeId === "fake-node-list");
+      return !after.nodes.some((n) => n.nodeId === ids["fake-node-list"]);
     });
   } finally {
     node.client.stop();
@@ -122,19 +147,19 @@ test("node.invoke relays the command and returns the node's payload", async () =
   const { client: operator } = await connectClient(gateway);
   try {
     const result = await operator.request("node.invoke", {
-      nodeId: "fake-node-echo",
+      nodeId: ids["fake-node-echo"],
       command: "test.echo",
       params: { text: "hello", n: 3 },
       timeoutMs: 5000,
       idempotencyKey: key(),
     });
     assert.equal(result.ok, true);
-    assert.equal(result.nodeId, "fake-node-echo");
+    assert.equal(result.nodeId, ids["fake-node-echo"]);
     assert.equal(result.command, "test.echo");
     assert.deepEqual(result.payload, { echo: { text: "hello", n: 3 } });
     const request = node.requests.at(-1);
     assert.equal(request.command, "test.echo");
-    assert.equal(request.nodeId, "fake-node-echo");
+    assert.equal(request.nodeId, ids["fake-node-echo"]);
     assert.deepEqual(JSON.parse(request.paramsJSON), { text: "hello", n: 3 });
     assert.equal(request.timeoutMs, 5000);
   } finally {
@@ -148,7 +173,7 @@ test("a node's error comes back as UNAVAILABLE with the node's code", async () =
   const { client: operator } = await connectClient(gateway);
   try {
     await expectError(
-      operator.request("node.invoke", { nodeId: "fake-node-fail", command: "test.fail", idempotencyKey: key() }),
+      operator.request("node.invoke", { nodeId: ids["fake-node-fail"], command: "test.fail", idempotencyKey: key() }),
       (e) => {
         assert.equal(e.code, "UNAVAILABLE");
         assert.match(e.message, /^TEST_FAILED: the test command failed on purpose/);
@@ -168,7 +193,7 @@ test("an unanswered invoke times out, the node is told to cancel, and a late res
   try {
     await expectError(
       operator.request("node.invoke", {
-        nodeId: "fake-node-slow",
+        nodeId: ids["fake-node-slow"],
         command: "test.hang",
         timeoutMs: 300,
         idempotencyKey: key(),
@@ -182,14 +207,14 @@ test("an unanswered invoke times out, the node is told to cancel, and a late res
     await eventually(() => node.cancels.some((c) => c.invokeId === request.id));
     const late = await node.client.request("node.invoke.result", {
       id: request.id,
-      nodeId: "fake-node-slow",
+      nodeId: ids["fake-node-slow"],
       ok: true,
       payload: { late: true },
     });
     assert.deepEqual(late, { ok: true, ignored: true });
     const progress = await node.client.request("node.invoke.progress", {
       invokeId: request.id,
-      nodeId: "fake-node-slow",
+      nodeId: ids["fake-node-slow"],
       seq: 0,
       chunk: "late output",
     });
@@ -211,7 +236,7 @@ test("a node disconnecting mid-invoke fails the invoke at once", async () => {
     const started = Date.now();
     await expectError(
       operator.request("node.invoke", {
-        nodeId: "fake-node-drop",
+        nodeId: ids["fake-node-drop"],
         command: "test.hang",
         timeoutMs: 20000,
         idempotencyKey: key(),
@@ -233,12 +258,12 @@ test("a caller disconnecting mid-invoke cancels it on the node", async () => {
   const { client: operator } = await connectClient(gateway);
   try {
     operator
-      .request("node.invoke", { nodeId: "fake-node-orphan", command: "test.hang", timeoutMs: 20000, idempotencyKey: key() })
+      .request("node.invoke", { nodeId: ids["fake-node-orphan"], command: "test.hang", timeoutMs: 20000, idempotencyKey: key() })
       .catch(() => {});
     await eventually(() => node.requests.length > 0);
     operator.stop();
     const request = node.requests[0];
-    await eventually(() => node.cancels.some((c) => c.invokeId === request.id && c.nodeId === "fake-node-orphan"));
+    await eventually(() => node.cancels.some((c) => c.invokeId === request.id && c.nodeId === ids["fake-node-orphan"]));
   } finally {
     node.client.stop();
     operator.stop();
@@ -252,14 +277,14 @@ test("node.invoke refuses undeclared commands, missing scopes, unknown nodes and
   const { client: writer } = await connectClient(gateway, { scopes: ["operator.write"] });
   try {
     await expectError(
-      admin.request("node.invoke", { nodeId: "fake-node-rules", command: "camera.snap", idempotencyKey: key() }),
+      admin.request("node.invoke", { nodeId: ids["fake-node-rules"], command: "camera.snap", idempotencyKey: key() }),
       (e) => {
         assert.equal(e.code, "INVALID_REQUEST");
         assert.equal(e.details.reason, "command not declared by node");
       },
     );
     await expectError(
-      reader.request("node.invoke", { nodeId: "fake-node-rules", command: "test.echo", idempotencyKey: key() }),
+      reader.request("node.invoke", { nodeId: ids["fake-node-rules"], command: "test.echo", idempotencyKey: key() }),
       (e) => {
         assert.equal(e.code, "FORBIDDEN");
         assert.equal(e.details.missingScope, "operator.write");
@@ -267,14 +292,14 @@ test("node.invoke refuses undeclared commands, missing scopes, unknown nodes and
     );
     // Host access needs operator.admin even when the node declares it.
     await expectError(
-      writer.request("node.invoke", { nodeId: "fake-node-rules", command: "system.run", idempotencyKey: key() }),
+      writer.request("node.invoke", { nodeId: ids["fake-node-rules"], command: "system.run", idempotencyKey: key() }),
       (e) => {
         assert.equal(e.code, "FORBIDDEN");
         assert.equal(e.details.missingScope, "operator.admin");
       },
     );
     await expectError(
-      admin.request("node.invoke", { nodeId: "fake-node-rules", command: "system.execApprovals.get", idempotencyKey: key() }),
+      admin.request("node.invoke", { nodeId: ids["fake-node-rules"], command: "system.execApprovals.get", idempotencyKey: key() }),
       (e) => assert.equal(e.code, "INVALID_REQUEST"),
     );
     await expectError(
@@ -286,16 +311,16 @@ test("node.invoke refuses undeclared commands, missing scopes, unknown nodes and
       },
     );
     await expectError(
-      admin.request("node.invoke", { nodeId: "fake-node-rules", command: "test.echo" }),
+      admin.request("node.invoke", { nodeId: ids["fake-node-rules"], command: "test.echo" }),
       (e) => assert.equal(e.code, "INVALID_REQUEST"),
     );
     await expectError(
-      node.client.request("node.invoke", { nodeId: "fake-node-rules", command: "test.echo", idempotencyKey: key() }),
+      node.client.request("node.invoke", { nodeId: ids["fake-node-rules"], command: "test.echo", idempotencyKey: key() }),
       (e) => assert.equal(e.code, "FORBIDDEN"),
     );
     // A writer reaches declared, non-host commands.
     const ok = await writer.request("node.invoke", {
-      nodeId: "fake-node-rules",
+      nodeId: ids["fake-node-rules"],
       command: "test.echo",
       params: [1, 2],
       idempotencyKey: key(),

@@ -4,8 +4,7 @@
 // node.invoke is the only way an operator reaches a node: the node must be connected and must
 // have declared the command at connect; commands that reach into the node's host (shell, file
 // listing, browser proxy) also need operator.admin. The node's local exec approvals still apply
-// on its side. Node pairing records are not consulted yet (the pairing store lands separately):
-// until then every connected node is listed as unpaired and renames live in memory.
+// on its side. node.rename stores the label on the device's pairing record.
 
 #include <algorithm>
 #include <array>
@@ -20,6 +19,7 @@
 #include "gateway/protocol.hpp"
 #include "gateway/rpc_context.hpp"
 #include "gateway/scopes.hpp"
+#include "store/pairing_store.hpp"
 
 namespace pincer::gateway {
 
@@ -95,8 +95,9 @@ json::object node_entry(const NodeSession& node) {
   entry["connectedAtMs"] = node.connected_at_ms;
   entry["lastConnectedAtMs"] = node.connected_at_ms;
   entry["lastSeenAtMs"] = node.last_seen_ms;
-  // TODO(pairing): paired/approvalState from the pairing store once it lands.
-  entry["paired"] = false;
+  // Nodes connect only with a paired device identity.
+  // TODO(pairing): list paired nodes that are offline too, from the pairing store.
+  entry["paired"] = !node.device_id.empty();
   entry["connected"] = true;
   return entry;
 }
@@ -147,8 +148,18 @@ asio::awaitable<RpcResult> node_rename(RpcContext& context) {
   if (display_name.empty()) {
     co_return std::unexpected(invalid_request("displayName required"));
   }
-  // TODO(pairing): persist as the pairing record's label; in memory until the store lands.
-  if (!context.gateway().nodes().rename(node_id, display_name)) {
+  // The label lives on the pairing record (it survives reconnects and re-pairing); a connected
+  // node shows it at once.
+  auto persist = [&node_id, &display_name](store::Database& db) {
+    store::PairingStore pairing(db);
+    return pairing.rename_device(node_id, display_name);
+  };
+  auto stored = co_await context.gateway().with_database(persist);
+  if (!stored) {
+    co_return std::unexpected(from_error(stored.error()));
+  }
+  bool live = context.gateway().nodes().rename(node_id, display_name);
+  if (!*stored && !live) {
     co_return std::unexpected(invalid_request("unknown nodeId"));
   }
   co_return json::value(json::object{{"nodeId", node_id}, {"displayName", display_name}});
