@@ -77,6 +77,7 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
       config_(std::move(config)),
       rate_limiter_(config_.gateway.auth.rate_limit),
       idempotency_(io),
+      nodes_(io),
       started_(std::chrono::steady_clock::now()),
       boot_id_(random_uuid()),
       host_name_(read_host_name()),
@@ -92,10 +93,12 @@ void Gateway::update_config(core::Config config) {
 
 void Gateway::attach(const std::shared_ptr<Connection>& connection) {
   connections_[connection->id()] = connection;
+  nodes_.on_attach(connection);
   presence_changed();
 }
 
 void Gateway::detach(const Connection& connection) {
+  nodes_.on_detach(connection);
   if (connections_.erase(connection.id()) > 0 && !stopped_) {
     presence_changed();
   }

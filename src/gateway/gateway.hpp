@@ -30,6 +30,7 @@
 #include "gateway/connection.hpp"
 #include "gateway/idempotency_cache.hpp"
 #include "gateway/method_registry.hpp"
+#include "gateway/node_registry.hpp"
 #include "gateway/shared_secret.hpp"
 #include "store/database.hpp"
 
@@ -54,6 +55,9 @@ class Gateway {
 
   AuthRateLimiter& rate_limiter() { return rate_limiter_; }
   IdempotencyCache& idempotency() { return idempotency_; }
+  // Connected nodes and invokes to them; attach()/detach() keep it current.
+  NodeRegistry& nodes() { return nodes_; }
+  const NodeRegistry& nodes() const { return nodes_; }
 
   // Runs fn(Database&) on the blocking pool, one call at a time, and resumes on the I/O thread.
   template <class Fn>
@@ -107,6 +111,7 @@ class Gateway {
   MethodRegistry methods_;
   AuthRateLimiter rate_limiter_;
   IdempotencyCache idempotency_;
+  NodeRegistry nodes_;
   std::map<std::string, std::weak_ptr<Connection>, std::less<>> connections_;
   StateVersion state_version_{1, 1};
   std::chrono::steady_clock::time_point started_;

@@ -4,6 +4,7 @@
 // `expectAllFramesValid()` at the end.
 
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -47,6 +48,7 @@ export const RESULT_SCHEMAS = {
   "config.schema": "ConfigSchemaResponse",
   "config.schema.lookup": "ConfigSchemaLookupResult",
   "device.token.rotate": "DeviceTokenRotateResult",
+  "node.event": "NodeEventResult",
 };
 // Event → payload definition.
 export const EVENT_SCHEMAS = {
@@ -60,19 +62,30 @@ export const EVENT_SCHEMAS = {
 const allFrames = []; // { direction: "in", text, method? }
 const pendingMethods = new Map(); // request id → method, from frames the clients send
 
-const originalSend = WebSocket.prototype.send;
-WebSocket.prototype.send = function (data, ...rest) {
-  try {
-    const frame = JSON.parse(String(data));
-    if (frame?.type === "req") pendingMethods.set(frame.id, frame.method);
-  } catch {}
-  return originalSend.call(this, data, ...rest);
-};
-const originalEmit = WebSocket.prototype.emit;
-WebSocket.prototype.emit = function (event, data, ...rest) {
-  if (event === "message") allFrames.push({ text: Buffer.from(data).toString("utf8") });
-  return originalEmit.call(this, event, data, ...rest);
-};
+// The official client may resolve its own copy of ws (a nested node_modules when versions
+// differ); patch every WebSocket class in use so its frames are captured too.
+const requireFromClient = createRequire(
+  fileURLToPath(new URL("../../node_modules/@openclaw/gateway-client/package.json", import.meta.url)),
+);
+let ClientWebSocket = null;
+try {
+  ClientWebSocket = requireFromClient("ws");
+} catch {}
+for (const Socket of new Set([WebSocket, ClientWebSocket].filter(Boolean))) {
+  const originalSend = Socket.prototype.send;
+  Socket.prototype.send = function (data, ...rest) {
+    try {
+      const frame = JSON.parse(String(data));
+      if (frame?.type === "req") pendingMethods.set(frame.id, frame.method);
+    } catch {}
+    return originalSend.call(this, data, ...rest);
+  };
+  const originalEmit = Socket.prototype.emit;
+  Socket.prototype.emit = function (event, data, ...rest) {
+    if (event === "message") allFrames.push({ text: Buffer.from(data).toString("utf8") });
+    return originalEmit.call(this, event, data, ...rest);
+  };
+}
 
 export function capturedFrames() {
   return allFrames.map((f) => JSON.parse(f.text));

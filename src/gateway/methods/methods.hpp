@@ -11,6 +11,8 @@ void register_device_methods(Gateway& gateway);  // device.pair.*, device.token.
 void register_config_methods(Gateway& gateway);  // config.get/set/patch/apply/schema(.lookup)
 void register_logs_methods(Gateway& gateway);    // logs.tail
 
+void register_node_methods(Gateway& gateway);  // node.list/describe/rename/invoke/event ...
+
 void register_all_methods(Gateway& gateway);
 
 }  // namespace pincer::gateway

@@ -74,6 +74,7 @@ void register_all_methods(Gateway& gateway) {
   register_device_methods(gateway);
   register_config_methods(gateway);
   register_logs_methods(gateway);
+  register_node_methods(gateway);
 }
 
 }  // namespace pincer::gateway
