@@ -1,5 +1,5 @@
 // pincer_gateway_bench: RPC figures of a running gateway, measured with GatewayClient.
-//   pincer_gateway_bench --url ws://127.0.0.1:PORT --token T --pid PID
+//   pincer_gateway_bench --url ws://127.0.0.1:PORT --token T --pid PID [--calls N] [--sockets N]
 // Prints table rows ("figure  value") for bench/run:
 //   - `health` round trip p50/p99 over one socket (10 000 sequential calls after 1 000 warm-up);
 //   - memory flatness: gateway RSS after the first 1 000 RPCs (10 connects x 100 calls) and after
@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   gateway::ClientOptions options;
   int pid = 0;
   int latency_calls = 10'000;
+  int sockets = 1000;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     std::string value = argv[i + 1];
@@ -108,6 +109,8 @@ int main(int argc, char** argv) {
       options.token = value;
     } else if (flag == "--pid") {
       pid = std::stoi(value);
+    } else if (flag == "--sockets") {
+      sockets = std::stoi(value);
     } else if (flag == "--calls") {
       latency_calls = std::stoi(value);
     } else {
@@ -181,7 +184,7 @@ int main(int argc, char** argv) {
 
   // Throughput: 1 000 sockets at once.
   {
-    constexpr int kSockets = 1000;
+    const int kSockets = sockets;
     constexpr int kCalls = 100;
     auto connect_start = Clock::now();
     std::vector<gateway::GatewayClient> clients;
@@ -193,13 +196,14 @@ int main(int argc, char** argv) {
     run_closed_loop(clients, kCalls);
     auto end = Clock::now();
     double seconds = std::chrono::duration<double>(end - start).count();
-    row("1k sockets connect (sequential handshakes)",
+    row(fmt::format("{} sockets connect (sequential handshakes)", kSockets),
         fmt::format("{:.0f} ms",
                     std::chrono::duration<double, std::milli>(start - connect_start).count()));
-    row("throughput 1k sockets x 100 health calls",
+    row(fmt::format("throughput {} sockets x 100 health calls", kSockets),
         fmt::format("{:.0f} calls/s ({:.0f} ms wall)", kSockets * kCalls / seconds,
                     seconds * 1000));
-    row("gateway RSS with 1k sockets open", fmt::format("{} KiB", rss_kib(pid)));
+    row(fmt::format("gateway RSS with {} sockets open", kSockets),
+        fmt::format("{} KiB", rss_kib(pid)));
     for (auto& client : clients) {
       client.close();
     }

@@ -279,10 +279,15 @@ struct GatewayClient::Impl : std::enable_shared_from_this<Impl> {
       finish(describe_end(ec));
       return;
     }
-    boost::system::error_code parse_ec;
-    json::value frame = json::parse(frame_text(), parse_ec);
-    if (!parse_ec && frame.is_object()) {
-      dispatch(frame.get_object());
+    // Without a handler, events are skipped unparsed: with many sockets open, presence
+    // broadcasts would otherwise dominate the client's time. The gateway writes "type" first.
+    constexpr std::string_view kEventPrefix = R"({"type":"event")";
+    if (event_handler || !frame_text().starts_with(kEventPrefix)) {
+      boost::system::error_code parse_ec;
+      json::value frame = json::parse(frame_text(), parse_ec);
+      if (!parse_ec && frame.is_object()) {
+        dispatch(frame.get_object());
+      }
     }
     if (open) {
       start_reading();
