@@ -35,9 +35,15 @@ void register_gateway_command(CLI::App& root, CliContext& ctx) {
   CLI::App* run =
       cmd->add_subcommand("run", "Run the gateway in the foreground (same as no subcommand)");
   add_run_options(*run, *options);
+  std::vector<CLI::App*> client_commands = register_gateway_rpc_commands(*cmd, ctx);
   cmd->require_subcommand(0, 1);
 
-  cmd->callback([&ctx, options] {
+  cmd->callback([&ctx, options, client_commands] {
+    for (const CLI::App* client : client_commands) {
+      if (client->parsed()) {
+        return;  // a client command, not the daemon
+      }
+    }
     const core::StatePaths* paths = ctx.paths();
     if (paths == nullptr) {
       return;

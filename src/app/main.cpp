@@ -53,6 +53,7 @@ int main(int argc, char** argv) {
   app::register_config_command(root, ctx);
   app::register_doctor_command(root, ctx);
   app::register_logs_command(root, ctx);
+  app::register_status_command(root, ctx);
 
   try {
     root.parse(argc, argv);

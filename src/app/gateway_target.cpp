@@ -1,0 +1,63 @@
+#include "app/gateway_target.hpp"
+
+#include <fmt/core.h>
+
+#include <CLI/CLI.hpp>
+
+#include "core/json_path.hpp"
+
+namespace pincer::app {
+
+namespace {
+
+std::string config_string(const core::Config& config, const char* section, const char* key) {
+  core::JsonPath path{{std::string("gateway"), std::string(section), std::string(key)}};
+  const boost::json::value* value = core::find_at(config.raw, path);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+std::string first_set(std::initializer_list<std::string> candidates) {
+  for (const auto& candidate : candidates) {
+    if (!candidate.empty()) {
+      return candidate;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void add_gateway_target_options(CLI::App& cmd, GatewayTargetFlags& flags) {
+  cmd.add_option("--url", flags.url,
+                 "Gateway URL (default gateway.remote.url, else ws://127.0.0.1:<gateway.port>)")
+      ->type_name("ws://HOST:PORT");
+  cmd.add_option("--token", flags.token,
+                 "Gateway token (default $PINCER_GATEWAY_TOKEN, else gateway.auth.token)");
+  cmd.add_option("--password", flags.password,
+                 "Gateway password (default $PINCER_GATEWAY_PASSWORD, else gateway.auth.password)");
+  cmd.add_option("--timeout", flags.timeout_ms, "How long to wait for the gateway, in ms")
+      ->check(CLI::Range(int64_t{1}, int64_t{3'600'000}))
+      ->type_name("MS");
+}
+
+gateway::ClientOptions resolve_gateway_target(const GatewayTargetFlags& flags,
+                                              const core::ConfigLoad& load,
+                                              const core::EnvLookup& env) {
+  core::Config config = load.config.value_or(core::Config{});
+  gateway::ClientOptions options;
+  std::string remote_url = config_string(config, "remote", "url");
+  bool remote = flags.url.empty() && !remote_url.empty();
+  options.url =
+      first_set({flags.url, remote_url, fmt::format("ws://127.0.0.1:{}", config.gateway.port)});
+  auto env_value = [&env](const std::string& name) { return env(name).value_or(std::string()); };
+  options.token =
+      first_set({flags.token, env_value("PINCER_GATEWAY_TOKEN"),
+                 remote ? config_string(config, "remote", "token") : config.gateway.auth.token});
+  options.password = first_set(
+      {flags.password, env_value("PINCER_GATEWAY_PASSWORD"),
+       remote ? config_string(config, "remote", "password") : config.gateway.auth.password});
+  options.connect_timeout = std::chrono::milliseconds(flags.timeout_ms);
+  return options;
+}
+
+}  // namespace pincer::app

@@ -1,0 +1,38 @@
+#pragma once
+// Which gateway a client command talks to, and with which secret. Shared by `pincer gateway
+// call`, `pincer gateway health` and `pincer status`.
+//
+// URL: --url, else gateway.remote.url, else ws://127.0.0.1:<gateway.port>.
+// Token: --token, else $PINCER_GATEWAY_TOKEN, else gateway.auth.token (gateway.remote.token when
+// the URL came from gateway.remote.url). Password likewise: --password, $PINCER_GATEWAY_PASSWORD,
+// gateway.auth.password (gateway.remote.password).
+
+#include <cstdint>
+#include <string>
+
+#include "core/config_loader.hpp"
+#include "core/paths.hpp"
+#include "gateway/gateway_client.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace pincer::app {
+
+struct GatewayTargetFlags {
+  std::string url;
+  std::string token;
+  std::string password;
+  int64_t timeout_ms = 10'000;
+};
+
+// Adds --url, --token, --password and --timeout to `cmd`.
+void add_gateway_target_options(CLI::App& cmd, GatewayTargetFlags& flags);
+
+// `load` is the config as loaded (an invalid one counts as defaults).
+gateway::ClientOptions resolve_gateway_target(const GatewayTargetFlags& flags,
+                                              const core::ConfigLoad& load,
+                                              const core::EnvLookup& env);
+
+}  // namespace pincer::app
