@@ -67,6 +67,14 @@ class WebSocketConnection final : public Connection,
     enqueue(serialize_event(event, payload, ++seq_, state_version));
   }
 
+  void send_event_text(std::string_view event, std::string_view payload_json,
+                       std::optional<StateVersion> state_version) override {
+    if (closed()) {
+      return;
+    }
+    enqueue(serialize_event_text(event, payload_json, ++seq_, state_version));
+  }
+
   void close(uint16_t code, std::string reason) override {
     if (close_requested_ || finished_) {
       return;

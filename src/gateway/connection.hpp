@@ -30,6 +30,9 @@ class Connection {
   // Queues an event with this connection's next seq. Dropped silently once closing.
   virtual void send_event(std::string_view event, const boost::json::value& payload,
                           std::optional<StateVersion> state_version = std::nullopt) = 0;
+  // Queues an event whose payload is already serialized JSON (broadcasts serialize once).
+  virtual void send_event_text(std::string_view event, std::string_view payload_json,
+                               std::optional<StateVersion> state_version = std::nullopt) = 0;
   // Closes with a WebSocket close code and a reason the client sees.
   virtual void close(uint16_t code, std::string reason) = 0;
   virtual bool closed() const = 0;

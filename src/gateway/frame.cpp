@@ -110,4 +110,28 @@ std::string serialize_event(std::string_view event, const json::value& payload,
   return json::serialize(frame);
 }
 
+std::string serialize_event_text(std::string_view event, std::string_view payload_json,
+                                 std::optional<int64_t> seq,
+                                 std::optional<StateVersion> state_version) {
+  std::string frame;
+  frame.reserve(payload_json.size() + event.size() + 96);
+  frame += R"({"type":"event","event":)";
+  frame += json::serialize(json::string_view(event));
+  frame += R"(,"payload":)";
+  frame += payload_json;
+  if (seq) {
+    frame += R"(,"seq":)";
+    frame += std::to_string(*seq);
+  }
+  if (state_version) {
+    frame += R"(,"stateVersion":{"presence":)";
+    frame += std::to_string(state_version->presence);
+    frame += R"(,"health":)";
+    frame += std::to_string(state_version->health);
+    frame += '}';
+  }
+  frame += '}';
+  return frame;
+}
+
 }  // namespace pincer::gateway

@@ -43,4 +43,10 @@ std::string serialize_event(std::string_view event, const boost::json::value& pa
                             std::optional<int64_t> seq,
                             std::optional<StateVersion> state_version = std::nullopt);
 
+// The same, with the payload already serialized: a broadcast serializes its payload once and
+// only the per-connection envelope (seq) is written per recipient.
+std::string serialize_event_text(std::string_view event, std::string_view payload_json,
+                                 std::optional<int64_t> seq,
+                                 std::optional<StateVersion> state_version = std::nullopt);
+
 }  // namespace pincer::gateway

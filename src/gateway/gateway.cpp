@@ -82,6 +82,7 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
       boot_id_(random_uuid()),
       host_name_(read_host_name()),
       tick_timer_(io),
+      presence_timer_(io),
       idle_timer_(io, asio::steady_timer::time_point::max()) {}
 
 Gateway::~Gateway() = default;
@@ -130,6 +131,7 @@ void Gateway::broadcast(std::string_view event, const json::value& payload,
   if (include_state_version) {
     version = state_version_;
   }
+  std::string payload_json;  // serialized once, on the first recipient
   for_each_connection([&](const std::shared_ptr<Connection>& connection) {
     const Principal* who = connection->principal();
     if (who == nullptr || connection->closed()) {
@@ -138,9 +140,13 @@ void Gateway::broadcast(std::string_view event, const json::value& payload,
     bool allowed = required_scope.empty()         ? true
                    : who->role == role::kOperator ? scope_satisfied(who->scopes, required_scope)
                                                   : false;
-    if (allowed) {
-      connection->send_event(event, payload, version);
+    if (!allowed) {
+      return;
     }
+    if (payload_json.empty()) {
+      payload_json = json::serialize(payload);
+    }
+    connection->send_event_text(event, payload_json, version);
   });
 }
 
@@ -247,8 +253,21 @@ void Gateway::request_finished() {
 
 void Gateway::presence_changed() {
   ++state_version_.presence;
-  json::object payload{{"presence", presence_snapshot()}};
-  broadcast("presence", payload, scope::kRead, true);
+  // Coalesce: a burst of connects/disconnects (a reconnect storm, a bench opening 1 000 sockets)
+  // becomes one presence broadcast, not one full list per change to every client.
+  if (presence_pending_ || stopped_) {
+    return;
+  }
+  presence_pending_ = true;
+  presence_timer_.expires_after(kPresenceCoalesce);
+  presence_timer_.async_wait([this](const boost::system::error_code& ec) {
+    presence_pending_ = false;
+    if (ec || stopped_) {
+      return;
+    }
+    json::object payload{{"presence", presence_snapshot()}};
+    broadcast("presence", payload, scope::kRead, true);
+  });
 }
 
 void Gateway::start() {
@@ -291,6 +310,7 @@ asio::awaitable<void> Gateway::drain(std::chrono::milliseconds bound, std::strin
   }
   stopped_ = true;
   tick_timer_.cancel();
+  presence_timer_.cancel();
   for_each_connection([&](const std::shared_ptr<Connection>& connection) {
     connection->close(kCloseServiceRestart, "gateway shutting down");
   });

@@ -121,6 +121,9 @@ class Gateway {
   bool draining_ = false;
   bool stopped_ = false;
   boost::asio::steady_timer tick_timer_;
+  boost::asio::steady_timer presence_timer_;
+  bool presence_pending_ = false;
+  static constexpr std::chrono::milliseconds kPresenceCoalesce{250};
   boost::asio::steady_timer idle_timer_;  // drain waits on it for in-flight requests
 };
 

@@ -31,6 +31,10 @@ class FakeConnection final : public Connection {
                   std::optional<StateVersion>) override {
     events.emplace_back(std::string(event), payload);
   }
+  void send_event_text(std::string_view event, std::string_view payload_json,
+                       std::optional<StateVersion>) override {
+    events.emplace_back(std::string(event), json::parse(payload_json));
+  }
   void close(uint16_t, std::string) override { closed_ = true; }
   bool closed() const override { return closed_; }
   std::size_t buffered_bytes() const override { return 0; }
