@@ -13,6 +13,7 @@ namespace pincer::app {
 class CliContext;
 
 void register_config_command(CLI::App& root, CliContext& ctx);
+void register_devices_command(CLI::App& root, CliContext& ctx);  // also `nodes`
 void register_doctor_command(CLI::App& root, CliContext& ctx);
 void register_gateway_command(CLI::App& root, CliContext& ctx);
 void register_logs_command(CLI::App& root, CliContext& ctx);

@@ -28,32 +28,6 @@ struct CallFlags {
   bool json = false;
 };
 
-// Adds the step that usually fixes a refused connect.
-Error with_auth_hint(Error error) {
-  if (error.hint.empty() && error.message.find("unauthorized") != std::string::npos) {
-    error.hint = "pass --token (or --password), or set PINCER_GATEWAY_TOKEN";
-  }
-  return error;
-}
-
-Result<json::value> call_gateway(CliContext& ctx, const GatewayTargetFlags& flags,
-                                 std::string_view method, const json::value& params) {
-  const core::StatePaths* paths = ctx.paths();
-  if (paths == nullptr) {
-    return fail(Errc::config, "cannot resolve the state directory");
-  }
-  auto env = core::process_env();
-  core::ConfigLoad load = core::load_config(paths->config_file, env);
-  gateway::ClientOptions options = resolve_gateway_target(flags, load, env);
-  auto client = gateway::GatewayClient::connect(options);
-  if (!client) {
-    return std::unexpected(with_auth_hint(client.error()));
-  }
-  auto result = client->call(method, params, std::chrono::milliseconds(flags.timeout_ms));
-  client->close();
-  return result;
-}
-
 void run_call(CliContext& ctx, const CallFlags& flags) {
   json::value params;
   if (!flags.params.empty()) {

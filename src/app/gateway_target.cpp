@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "app/cli_context.hpp"
 #include "core/json_path.hpp"
 
 namespace pincer::app {
@@ -58,6 +59,36 @@ gateway::ClientOptions resolve_gateway_target(const GatewayTargetFlags& flags,
        remote ? config_string(config, "remote", "password") : config.gateway.auth.password});
   options.connect_timeout = std::chrono::milliseconds(flags.timeout_ms);
   return options;
+}
+
+namespace {
+
+// Adds the step that usually fixes a refused connect.
+Error with_auth_hint(Error error) {
+  if (error.hint.empty() && error.message.find("unauthorized") != std::string::npos) {
+    error.hint = "pass --token (or --password), or set PINCER_GATEWAY_TOKEN";
+  }
+  return error;
+}
+
+}  // namespace
+
+Result<boost::json::value> call_gateway(CliContext& ctx, const GatewayTargetFlags& flags,
+                                        std::string_view method, const boost::json::value& params) {
+  const core::StatePaths* paths = ctx.paths();
+  if (paths == nullptr) {
+    return fail(Errc::config, "cannot resolve the state directory");
+  }
+  auto env = core::process_env();
+  core::ConfigLoad load = core::load_config(paths->config_file, env);
+  gateway::ClientOptions options = resolve_gateway_target(flags, load, env);
+  auto client = gateway::GatewayClient::connect(options);
+  if (!client) {
+    return std::unexpected(with_auth_hint(client.error()));
+  }
+  auto result = client->call(method, params, std::chrono::milliseconds(flags.timeout_ms));
+  client->close();
+  return result;
 }
 
 }  // namespace pincer::app

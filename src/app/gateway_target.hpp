@@ -35,4 +35,11 @@ gateway::ClientOptions resolve_gateway_target(const GatewayTargetFlags& flags,
                                               const core::ConfigLoad& load,
                                               const core::EnvLookup& env);
 
+class CliContext;
+
+// Connects to the target gateway, calls one method, closes. A refused connect gets a hint about
+// --token. Fails with Errc::config when the state paths cannot be resolved.
+Result<boost::json::value> call_gateway(CliContext& ctx, const GatewayTargetFlags& flags,
+                                        std::string_view method, const boost::json::value& params);
+
 }  // namespace pincer::app

@@ -149,5 +149,32 @@ TEST(GatewayClientCliStopped, CallWithoutGatewaySaysHowToStartOne) {
   EXPECT_NE(r.err.find("pincer gateway"), std::string::npos) << r.err;
 }
 
+// `devices list` shows pending requests and paired devices; --json has both arrays.
+TEST_F(GatewayClientCli, DevicesListShowsPendingAndPaired) {
+  auto r = run({"devices", "list"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Pending requests (0)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Paired devices (0)"), std::string::npos) << r.out;
+  auto j = run({"devices", "list", "--json"});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  json::value payload = json::parse(j.out);
+  EXPECT_TRUE(payload.at("pending").is_array());
+  EXPECT_TRUE(payload.at("paired").is_array());
+}
+
+// Approving a request that does not exist fails with the gateway's reason.
+TEST_F(GatewayClientCli, DevicesApproveUnknownRequestFails) {
+  auto r = run({"devices", "approve", "no-such-request"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown requestId"), std::string::npos) << r.err;
+}
+
+// `nodes list --json` is the node.list payload.
+TEST_F(GatewayClientCli, NodesListJson) {
+  auto r = run({"nodes", "list", "--json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(json::parse(r.out).at("nodes").is_array()) << r.out;
+}
+
 }  // namespace
 }  // namespace pincer::testing
