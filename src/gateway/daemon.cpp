@@ -222,7 +222,14 @@ int run_daemon(const DaemonOptions& options) {
           }
           register_secrets(next);
           for (const auto& path : changed) {
-            bool needs_restart = path.starts_with("gateway.") && !path.starts_with("gateway.auth.");
+            // The listener (port, bind, TLS) is fixed at start; auth, origins and proxies are
+            // read per connection and apply live.
+            bool live = path.starts_with("gateway.auth.") ||
+                        path.starts_with("gateway.controlUi.allowedOrigins") ||
+                        path.starts_with("gateway.trustedProxies") ||
+                        path.starts_with("gateway.allowRealIpFallback") ||
+                        path.starts_with("gateway.reload");
+            bool needs_restart = path.starts_with("gateway.") && !live;
             log::info("config", "{} changed{}", path,
                       needs_restart ? " (takes effect after a gateway restart)" : "");
           }
