@@ -1,8 +1,8 @@
 // The reference's own headless node host (`openclaw node run`) connects to a real pincer gateway
 // and runs `echo hello` for an operator's node.invoke of system.run.
 //
-// The node host is the reference CLI: <repo>/node_modules/.bin/openclaw when the repo's test
-// tools include it, else the reference install in the cache. It keeps its identity and exec
+// The node host is the reference CLI from the repo's test tools (npm `openclaw`, pinned in
+// package.json), run with the same Node from npm that runs this test (the CLI needs Node >= 24). It keeps its identity and exec
 // approvals under its own HOME (a temp dir); local exec approvals default to full/ask-off, so
 // `echo hello` runs without configuring them.
 import { test, after } from "node:test";
@@ -15,8 +15,8 @@ import { fileURLToPath } from "node:url";
 
 import { startGateway, connectClient, expectAllFramesValid } from "./harness.mjs";
 
-const repoBin = fileURLToPath(new URL("../../node_modules/.bin/openclaw", import.meta.url));
-const OPENCLAW = existsSync(repoBin) ? repoBin : "/root/.cache/pincer-reference/bin/openclaw";
+const OPENCLAW_ENTRY = fileURLToPath(new URL("../../node_modules/openclaw/openclaw.mjs", import.meta.url));
+assert.ok(existsSync(OPENCLAW_ENTRY), `${OPENCLAW_ENTRY} is missing: run ./scripts/setup`);
 
 // The node host starts slowly (SQLite state setup, a worker process); give it minutes.
 const NODE_HOST_START_MS = 240_000;
@@ -50,8 +50,8 @@ async function eventually(predicate, timeoutMs, what) {
 
 test("openclaw node run connects as a node and runs system.run", { timeout: NODE_HOST_START_MS + 120_000 }, async () => {
   nodeHost = spawn(
-    OPENCLAW,
-    ["node", "run", "--host", "127.0.0.1", "--port", String(gateway.port), "--no-tls", "--display-name", "Conformance Node"],
+    process.execPath,
+    [OPENCLAW_ENTRY, "node", "run", "--host", "127.0.0.1", "--port", String(gateway.port), "--no-tls", "--display-name", "Conformance Node"],
     {
       env: {
         ...process.env,
