@@ -92,15 +92,29 @@ void Gateway::update_config(core::Config config) {
   rate_limiter_.configure(config_.gateway.auth.rate_limit);
 }
 
+bool shows_in_presence(const Principal& who) {
+  // Presence is about devices and app instances people see (apps, the Control UI, nodes).
+  // One-shot CLI calls, probes and anonymous backend sockets are not: listing them would make
+  // every `pincer gateway call` a presence broadcast to every client.
+  if (who.client.mode == "cli" || who.client.mode == "probe") {
+    return false;
+  }
+  return !who.device_id.empty() || !who.client.instance_id.empty();
+}
+
 void Gateway::attach(const std::shared_ptr<Connection>& connection) {
   connections_[connection->id()] = connection;
   nodes_.on_attach(connection);
-  presence_changed();
+  if (const Principal* who = connection->principal(); who != nullptr && shows_in_presence(*who)) {
+    presence_changed();
+  }
 }
 
 void Gateway::detach(const Connection& connection) {
   nodes_.on_detach(connection);
-  if (connections_.erase(connection.id()) > 0 && !stopped_) {
+  const Principal* who = connection.principal();
+  if (connections_.erase(connection.id()) > 0 && !stopped_ && who != nullptr &&
+      shows_in_presence(*who)) {
     presence_changed();
   }
 }
@@ -170,7 +184,7 @@ json::array Gateway::presence_snapshot() const {
   for (const auto& [id, weak] : connections_) {
     auto connection = weak.lock();
     const Principal* who = connection ? connection->principal() : nullptr;
-    if (who == nullptr) {
+    if (who == nullptr || !shows_in_presence(*who)) {
       continue;
     }
     std::string key = !who->device_id.empty()            ? "device:" + who->device_id

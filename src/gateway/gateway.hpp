@@ -127,6 +127,9 @@ class Gateway {
   boost::asio::steady_timer idle_timer_;  // drain waits on it for in-flight requests
 };
 
+// Whether a connection is listed in presence (devices and app instances; not CLI calls).
+bool shows_in_presence(const Principal& who);
+
 // Unix time in milliseconds (wall clock, for timestamps people and clients read).
 int64_t unix_ms();
 // A random RFC 4122 version-4 UUID string.
