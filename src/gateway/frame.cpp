@@ -1,5 +1,8 @@
 #include "gateway/frame.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include <boost/json.hpp>
 
 namespace pincer::gateway {
@@ -11,6 +14,23 @@ namespace {
 constexpr std::size_t kMaxIdLength = 256;
 constexpr std::size_t kMaxMethodLength = 128;
 constexpr std::size_t kMaxTraceparentLength = 128;
+
+// A number too large for a double parses as infinity, which JSON cannot represent: echoing it
+// back would put "Infinity" on the wire. Such frames are refused. Depth is bounded by the parse
+// options (max_depth), so the recursion is too.
+bool has_non_finite_number(const json::value& value) {
+  switch (value.kind()) {
+    case json::kind::double_:
+      return !std::isfinite(value.get_double());
+    case json::kind::array:
+      return std::ranges::any_of(value.get_array(), has_non_finite_number);
+    case json::kind::object:
+      return std::ranges::any_of(
+          value.get_object(), [](const auto& item) { return has_non_finite_number(item.value()); });
+    default:
+      return false;
+  }
+}
 
 std::unexpected<FrameError> reject(std::optional<std::string> id, std::string message) {
   return std::unexpected(FrameError{std::move(id), invalid_request(std::move(message))});
@@ -29,6 +49,9 @@ std::expected<RequestFrame, FrameError> parse_request(std::string_view text) {
   auto* frame = parsed.if_object();
   if (frame == nullptr) {
     return reject(std::nullopt, "frame must be a JSON object");
+  }
+  if (has_non_finite_number(parsed)) {
+    return reject(std::nullopt, "frame has a number outside the range of a double");
   }
   std::optional<std::string> id;
   if (auto* value = frame->if_contains("id")) {

@@ -72,6 +72,15 @@ TEST(Frame, RefusesPathologicalNesting) {
   EXPECT_FALSE(parse_request(deep).has_value());
 }
 
+// A number beyond a double's range would come back as "Infinity" (not JSON) if echoed; refused.
+// Found by the frame fuzzer.
+TEST(Frame, RefusesNumbersThatOverflowADouble) {
+  auto request = parse_request(R"({"type":"req","id":"6","method":"x","params":[[1e4444]]})");
+  ASSERT_FALSE(request.has_value());
+  EXPECT_NE(request.error().error.message.find("range"), std::string::npos);
+  EXPECT_TRUE(parse_request(R"({"type":"req","id":"6","method":"x","params":[1e300]})"));
+}
+
 // Responses and events serialize to the protocol's shapes.
 TEST(Frame, SerializesResponsesErrorsAndEvents) {
   auto ok = json::parse(serialize_response("3", json::object{{"x", 1}})).as_object();
