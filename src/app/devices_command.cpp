@@ -96,12 +96,8 @@ void print_nodes(const json::value& payload) {
 // Calls `method` and prints the result: as JSON with --json, else through `human`.
 void run(CliContext& ctx, const DevicesFlags& flags, std::string_view method, json::value params,
          const std::function<void(const json::value&)>& human) {
-  auto result = call_gateway(ctx, flags.target, method, params);
-  if (ctx.exit_code != 0) {
-    return;
-  }
+  auto result = call_gateway_or_report(ctx, flags.target, method, params, flags.json);
   if (!result) {
-    report_failure(ctx, result.error(), flags.json);
     return;
   }
   if (flags.json) {

@@ -41,15 +41,9 @@ void run_call(CliContext& ctx, const CallFlags& flags) {
       return;
     }
   }
-  auto result = call_gateway(ctx, flags.target, flags.method, params);
-  if (ctx.exit_code != 0) {
-    return;  // the state paths could not be resolved; already reported
+  if (auto result = call_gateway_or_report(ctx, flags.target, flags.method, params, flags.json)) {
+    print_json(*result);
   }
-  if (!result) {
-    report_failure(ctx, result.error(), flags.json);
-    return;
-  }
-  print_json(*result);
 }
 
 std::string health_summary(const json::value& payload, std::string_view url) {
@@ -78,12 +72,8 @@ std::string health_summary(const json::value& payload, std::string_view url) {
 }
 
 void run_health(CliContext& ctx, const CallFlags& flags) {
-  auto result = call_gateway(ctx, flags.target, "health", nullptr);
-  if (ctx.exit_code != 0) {
-    return;
-  }
+  auto result = call_gateway_or_report(ctx, flags.target, "health", nullptr, flags.json);
   if (!result) {
-    report_failure(ctx, result.error(), flags.json);
     return;
   }
   if (flags.json) {

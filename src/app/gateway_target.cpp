@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/cli_context.hpp"
+#include "app/output.hpp"
 #include "core/json_path.hpp"
 
 namespace pincer::app {
@@ -89,6 +90,22 @@ Result<boost::json::value> call_gateway(CliContext& ctx, const GatewayTargetFlag
   auto result = client->call(method, params, std::chrono::milliseconds(flags.timeout_ms));
   client->close();
   return result;
+}
+
+std::optional<boost::json::value> call_gateway_or_report(CliContext& ctx,
+                                                         const GatewayTargetFlags& flags,
+                                                         std::string_view method,
+                                                         const boost::json::value& params,
+                                                         bool as_json) {
+  auto result = call_gateway(ctx, flags, method, params);
+  if (ctx.exit_code != 0) {
+    return std::nullopt;  // the state paths could not be resolved; already reported
+  }
+  if (!result) {
+    report_failure(ctx, result.error(), as_json);
+    return std::nullopt;
+  }
+  return std::move(*result);
 }
 
 }  // namespace pincer::app

@@ -8,6 +8,7 @@
 // gateway.auth.password (gateway.remote.password).
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "core/config_loader.hpp"
@@ -41,5 +42,13 @@ class CliContext;
 // --token. Fails with Errc::config when the state paths cannot be resolved.
 Result<boost::json::value> call_gateway(CliContext& ctx, const GatewayTargetFlags& flags,
                                         std::string_view method, const boost::json::value& params);
+
+// call_gateway, reporting a failure the usual way (text, or the JSON envelope with --json, and
+// exit code 1). Returns the payload on success, nothing after a reported failure.
+std::optional<boost::json::value> call_gateway_or_report(CliContext& ctx,
+                                                         const GatewayTargetFlags& flags,
+                                                         std::string_view method,
+                                                         const boost::json::value& params,
+                                                         bool as_json);
 
 }  // namespace pincer::app
