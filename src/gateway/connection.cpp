@@ -55,7 +55,7 @@ class WebSocketConnection final : public Connection,
 
   const std::string& id() const override { return id_; }
   const PeerInfo& peer() const override { return peer_; }
-  const Principal* principal() const override { return principal_ ? &*principal_ : nullptr; }
+  const Principal* principal() const override { return principal_.get(); }
   bool closed() const override { return close_requested_ || finished_; }
   std::size_t buffered_bytes() const override { return buffered_; }
 
@@ -262,7 +262,7 @@ class WebSocketConnection final : public Connection,
       co_return;
     }
     handshake_timer_.cancel();
-    principal_ = outcome->principal;
+    principal_ = std::make_shared<const Principal>(std::move(outcome->principal));
     ws_.read_message_max(kMaxPayloadBytes);
     json::object hello = build_hello_ok(gateway_, *outcome, id_);
     enqueue(serialize_response(request->id, hello));
@@ -342,7 +342,7 @@ class WebSocketConnection final : public Connection,
     std::string id = request.id;
     RpcResult result;
     try {
-      RpcContext context(gateway_, self, *principal_, std::move(request));
+      RpcContext context(gateway_, self, principal_, std::move(request));
       std::string idempotency_key;
       if (spec->side_effects) {
         if (const auto* params = context.params().if_object()) {
@@ -379,7 +379,8 @@ class WebSocketConnection final : public Connection,
   std::string id_;
   PeerInfo peer_;
   Challenge challenge_;
-  std::optional<Principal> principal_;
+  // Immutable once the handshake set it; shared with every request context (no per-call copy).
+  std::shared_ptr<const Principal> principal_;
   std::deque<std::string> queue_;
   std::size_t buffered_ = 0;
   int64_t seq_ = 0;

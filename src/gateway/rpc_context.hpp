@@ -18,8 +18,8 @@ class Gateway;
 
 class RpcContext {
  public:
-  RpcContext(Gateway& gateway, std::shared_ptr<Connection> connection, Principal principal,
-             RequestFrame request)
+  RpcContext(Gateway& gateway, std::shared_ptr<Connection> connection,
+             std::shared_ptr<const Principal> principal, RequestFrame request)
       : gateway_(gateway),
         connection_(std::move(connection)),
         principal_(std::move(principal)),
@@ -27,14 +27,15 @@ class RpcContext {
 
   Gateway& gateway() const { return gateway_; }
   const std::shared_ptr<Connection>& connection() const { return connection_; }
-  const Principal& principal() const { return principal_; }
+  const Principal& principal() const { return *principal_; }
   const RequestFrame& request() const { return request_; }
   const boost::json::value& params() const { return request_.params; }
 
  private:
   Gateway& gateway_;
   std::shared_ptr<Connection> connection_;
-  Principal principal_;  // a copy: stays valid if the connection goes away mid-call
+  // Shared, not copied per call; stays valid if the connection goes away mid-call.
+  std::shared_ptr<const Principal> principal_;
   RequestFrame request_;
 };
 
