@@ -60,6 +60,60 @@ constexpr std::array kStateMigrations{
         PRIMARY KEY (device_id, role)
       );
     )sql"},
+    // Sessions (sessions/session_store.hpp): one row per generation; a key has at most one
+    // active row (archived_at_ms NULL). Transcripts (sessions/transcript_store.hpp): entries
+    // numbered per generation by seq, read by range scans on the primary key.
+    Migration{3, "sessions", R"sql(
+      CREATE TABLE sessions (
+        session_id TEXT PRIMARY KEY,
+        session_key TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        updated_at_ms BIGINT NOT NULL,
+        started_at_ms BIGINT NOT NULL,
+        last_interaction_at_ms BIGINT,
+        archived_at_ms BIGINT,
+        archive_reason TEXT,
+        previous_session_id TEXT,
+        chat_type TEXT,
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        last_to TEXT NOT NULL,
+        last_thread_id TEXT NOT NULL,
+        origin TEXT NOT NULL,
+        label TEXT NOT NULL,
+        display_name TEXT NOT NULL,
+        settings TEXT NOT NULL,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        total_tokens BIGINT NOT NULL,
+        context_tokens BIGINT NOT NULL,
+        compaction_count BIGINT NOT NULL,
+        entry_count BIGINT NOT NULL
+      );
+      CREATE UNIQUE INDEX sessions_active_key ON sessions (session_key)
+        WHERE archived_at_ms IS NULL;
+      CREATE INDEX sessions_key_created ON sessions (session_key, created_at_ms);
+      CREATE INDEX sessions_updated ON sessions (updated_at_ms);
+      CREATE INDEX sessions_archived ON sessions (archived_at_ms);
+      CREATE TABLE transcript_entries (
+        session_id TEXT NOT NULL REFERENCES sessions (session_id) ON DELETE CASCADE,
+        seq BIGINT NOT NULL,
+        entry_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        role TEXT,
+        content TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        run_id TEXT,
+        model TEXT,
+        input_tokens BIGINT,
+        output_tokens BIGINT,
+        duration_ms BIGINT,
+        meta TEXT,
+        PRIMARY KEY (session_id, seq)
+      );
+      CREATE UNIQUE INDEX transcript_entries_entry_id ON transcript_entries (entry_id);
+    )sql"},
 };
 
 }  // namespace
