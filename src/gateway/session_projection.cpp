@@ -230,7 +230,7 @@ json::object session_row(const sessions::SessionRecord& record, const core::Conf
   const auto* override_model = record.settings.if_contains("model");
   if (override_model != nullptr && override_model->is_string()) {
     put_model(row, override_model->get_string());
-    row["modelOverrideSource"] = "session";
+    row["modelOverrideSource"] = "user";  // an operator or /model chose it
   } else {
     put_model(row, config.agents.defaults.model.primary);
     row["modelOverrideSource"] = nullptr;
