@@ -84,6 +84,15 @@ struct QueueFixture : ::testing::Test {
   FakeRunner runner;
   SessionQueue queue{io.get_executor(), lanes, runner.as_run_turn()};
 
+  // Enqueues the first message and runs the io_context until its turn has started, so what
+  // the test enqueues next arrives while a run is active, whatever the machine's load.
+  void start_first(std::string text, const QueueSettings& with) {
+    queue.enqueue("s", msg(std::move(text)), with);
+    while (runner.turns.empty()) {
+      io.run_one();
+    }
+  }
+
   // Enqueues `text` after `delay` (from the start of io.run()).
   void send_at(std::chrono::milliseconds delay, std::string text, QueueSettings with,
                std::vector<EnqueueOutcome>* outcomes = nullptr, std::string route = "telegram:1") {
@@ -118,24 +127,24 @@ TEST_F(QueueFixture, FollowupRunsEachMessageInOrder) {
 // collect: what arrived during a run becomes one turn, after the quiet window.
 TEST_F(QueueFixture, CollectCoalescesAfterTheQuietWindow) {
   auto with = settings(QueueMode::collect, 15ms);
-  send_at(0ms, "a", with);
-  send_at(2ms, "b", with);
-  send_at(4ms, "c", with);
-  send_at(6ms, "d", with);
-  auto t0 = Clock::now();
+  start_first("a", with);
+  for (std::string text : {"b", "c", "d"}) {
+    queue.enqueue("s", msg(text), with);
+  }
+  auto last_arrival = Clock::now();
   io.run();
   ASSERT_EQ(runner.turns, (std::vector<std::string>{"a", "b+c+d"}));
-  // The batch waited for 15 ms of quiet after "d" (sent at ~6 ms), not just for the run (10 ms).
-  EXPECT_GE(runner.started[1] - t0, 21ms);
+  // The batch waited for 15 ms of quiet after "d", not just for the 10 ms run.
+  EXPECT_GE(runner.started[1] - last_arrival, 15ms);
 }
 
 // collect keeps routes apart: messages for another thread drain as their own turn.
 TEST_F(QueueFixture, CollectDoesNotMergeAcrossRoutes) {
   auto with = settings(QueueMode::collect, 1ms);
-  send_at(0ms, "a", with);
-  send_at(2ms, "b", with, nullptr, "telegram:1");
-  send_at(3ms, "c", with, nullptr, "telegram:1:thread:9");
-  send_at(4ms, "d", with, nullptr, "telegram:1:thread:9");
+  start_first("a", with);
+  queue.enqueue("s", msg("b", "telegram:1"), with);
+  queue.enqueue("s", msg("c", "telegram:1:thread:9"), with);
+  queue.enqueue("s", msg("d", "telegram:1:thread:9"), with);
   io.run();
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"a", "b", "c+d"}));
 }
@@ -143,20 +152,19 @@ TEST_F(QueueFixture, CollectDoesNotMergeAcrossRoutes) {
 // interrupt: the active run is aborted and the newest message runs next; queued ones are dropped.
 TEST_F(QueueFixture, InterruptAbortsTheActiveRunAndRunsTheNewest) {
   runner.turn_time = 5s;  // would take 5 s if not aborted
-  std::vector<EnqueueOutcome> outcomes;
-  send_at(0ms, "long", settings(QueueMode::followup));
-  send_at(2ms, "queued", settings(QueueMode::followup));
-  send_at(4ms, "newest", settings(QueueMode::interrupt, 1s), &outcomes);
-  auto stopper = [&]() -> asio::awaitable<void> {
-    co_await sleep_for(20ms);
-    queue.abort_session("s");  // end "newest" too
-  };
-  asio::co_spawn(io, stopper(), asio::detached);
   auto t0 = Clock::now();
+  start_first("long", settings(QueueMode::followup));
+  queue.enqueue("s", msg("queued"), settings(QueueMode::followup));
+  EnqueueResult result = queue.enqueue("s", msg("newest"), settings(QueueMode::interrupt, 1s));
+  EXPECT_EQ(result.outcome, EnqueueOutcome::interrupted);
+  EXPECT_EQ(result.dropped, 1U);
+  while (runner.turns.size() < 2) {
+    io.run_one();
+  }
+  queue.abort_session("s");  // end "newest" too
   io.run();
-  EXPECT_LT(Clock::now() - t0, 1s);
+  EXPECT_LT(Clock::now() - t0, 1s);  // no 5 s run, no 1 s debounce
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"long", "newest"}));
-  EXPECT_EQ(outcomes, (std::vector<EnqueueOutcome>{EnqueueOutcome::interrupted}));
   EXPECT_EQ(runner.aborted, 2);
 }
 
@@ -164,37 +172,36 @@ TEST_F(QueueFixture, InterruptAbortsTheActiveRunAndRunsTheNewest) {
 TEST_F(QueueFixture, SteerHandsTheMessageToTheActiveRun) {
   runner.poll_steering = true;
   runner.turn_time = 15ms;
-  std::vector<EnqueueOutcome> outcomes;
-  send_at(0ms, "first", settings(QueueMode::steer), &outcomes);
-  send_at(3ms, "nudge", settings(QueueMode::steer), &outcomes);
+  start_first("first", settings(QueueMode::steer));
+  EXPECT_EQ(queue.enqueue("s", msg("nudge"), settings(QueueMode::steer)).outcome,
+            EnqueueOutcome::steered);
   io.run();
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"first"}));
   EXPECT_EQ(runner.steered, (std::vector<std::string>{"nudge"}));
-  EXPECT_EQ(outcomes,
-            (std::vector<EnqueueOutcome>{EnqueueOutcome::queued, EnqueueOutcome::steered}));
 }
 
-// steer falls back to followup when the run cannot take steering, and a steered message the
-// run never read becomes a followup turn rather than being lost.
+// steer falls back to followup when the run cannot take steering or none is active.
 TEST_F(QueueFixture, SteerFallsBackToFollowup) {
   runner.accept_steering = false;
-  std::vector<EnqueueOutcome> outcomes;
-  send_at(0ms, "first", settings(QueueMode::steer), &outcomes);
-  send_at(3ms, "second", settings(QueueMode::steer), &outcomes);
+  EXPECT_EQ(queue.enqueue("s", msg("first"), settings(QueueMode::steer)).outcome,
+            EnqueueOutcome::queued);  // nothing running yet
+  while (runner.turns.empty()) {
+    io.run_one();
+  }
+  EXPECT_EQ(queue.enqueue("s", msg("second"), settings(QueueMode::steer)).outcome,
+            EnqueueOutcome::queued);
   io.run();
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"first", "second"}));
-  EXPECT_EQ(outcomes,
-            (std::vector<EnqueueOutcome>{EnqueueOutcome::queued, EnqueueOutcome::queued}));
 }
 
+// A steered message the run never read becomes a followup turn rather than being lost.
 TEST_F(QueueFixture, UnreadSteeringBecomesAFollowup) {
   runner.poll_steering = false;  // accepts steering but never reads it
-  std::vector<EnqueueOutcome> outcomes;
-  send_at(0ms, "first", settings(QueueMode::steer), &outcomes);
-  send_at(3ms, "unread", settings(QueueMode::steer), &outcomes);
-  send_at(5ms, "later", settings(QueueMode::followup), &outcomes);
+  start_first("first", settings(QueueMode::steer));
+  EXPECT_EQ(queue.enqueue("s", msg("unread"), settings(QueueMode::steer)).outcome,
+            EnqueueOutcome::steered);
+  queue.enqueue("s", msg("later"), settings(QueueMode::followup));
   io.run();
-  EXPECT_EQ(outcomes[1], EnqueueOutcome::steered);
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"first", "unread", "later"}));
 }
 
@@ -202,10 +209,10 @@ TEST_F(QueueFixture, UnreadSteeringBecomesAFollowup) {
 TEST_F(QueueFixture, DropOldKeepsTheNewest) {
   auto with =
       QueueSettings{.mode = QueueMode::followup, .debounce = 0ms, .cap = 2, .drop = QueueDrop::old};
+  start_first("run", with);
   for (int i = 0; i < 5; ++i) {
-    send_at(std::chrono::milliseconds(1 + i), "m" + std::to_string(i), with);
+    queue.enqueue("s", msg("m" + std::to_string(i)), with);
   }
-  send_at(0ms, "run", with);
   io.run();
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"run", "m3", "m4"}));
   EXPECT_EQ(runner.inputs[1].dropped, 3U);
@@ -216,26 +223,26 @@ TEST_F(QueueFixture, DropOldKeepsTheNewest) {
 TEST_F(QueueFixture, DropNewRejectsTheNewcomer) {
   auto with = QueueSettings{
       .mode = QueueMode::followup, .debounce = 0ms, .cap = 2, .drop = QueueDrop::newest};
+  start_first("run", with);
   std::vector<EnqueueOutcome> outcomes;
-  send_at(0ms, "run", with, &outcomes);
   for (int i = 0; i < 4; ++i) {
-    send_at(std::chrono::milliseconds(1 + i), "m" + std::to_string(i), with, &outcomes);
+    outcomes.push_back(queue.enqueue("s", msg("m" + std::to_string(i)), with).outcome);
   }
   io.run();
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"run", "m0", "m1"}));
-  EXPECT_EQ(outcomes, (std::vector<EnqueueOutcome>{EnqueueOutcome::queued, EnqueueOutcome::queued,
-                                                   EnqueueOutcome::queued, EnqueueOutcome::rejected,
-                                                   EnqueueOutcome::rejected}));
+  EXPECT_EQ(outcomes,
+            (std::vector<EnqueueOutcome>{EnqueueOutcome::queued, EnqueueOutcome::queued,
+                                         EnqueueOutcome::rejected, EnqueueOutcome::rejected}));
 }
 
 // cap + drop "summarize": dropped messages reach the next turn as one-line summaries.
 TEST_F(QueueFixture, DropSummarizeKeepsOneLinePerDroppedMessage) {
   auto with = QueueSettings{
       .mode = QueueMode::followup, .debounce = 0ms, .cap = 1, .drop = QueueDrop::summarize};
-  send_at(0ms, "run", with);
-  send_at(1ms, "first line\nsecond line", with);
-  send_at(2ms, std::string(300, 'x'), with);
-  send_at(3ms, "kept", with);
+  start_first("run", with);
+  queue.enqueue("s", msg("first line\nsecond line"), with);
+  queue.enqueue("s", msg(std::string(300, 'x')), with);
+  queue.enqueue("s", msg("kept"), with);
   io.run();
   ASSERT_EQ(runner.turns, (std::vector<std::string>{"run", "kept"}));
   EXPECT_EQ(runner.inputs[1].dropped, 2U);
@@ -268,19 +275,14 @@ TEST_F(QueueFixture, ThrowingRunDoesNotStallTheSession) {
 // abort_session drops what is queued first, then aborts the run (chat.abort without runId).
 TEST_F(QueueFixture, AbortSessionDropsQueueThenAbortsRun) {
   runner.turn_time = 5s;
-  send_at(0ms, "long", settings(QueueMode::followup));
-  send_at(1ms, "queued1", settings(QueueMode::followup));
-  send_at(1ms, "queued2", settings(QueueMode::followup));
-  std::size_t dropped = 0;
-  auto stopper = [&]() -> asio::awaitable<void> {
-    co_await sleep_for(5ms);
-    EXPECT_TRUE(queue.running("s"));
-    dropped = queue.abort_session("s");
-  };
-  asio::co_spawn(io, stopper(), asio::detached);
+  start_first("long", settings(QueueMode::followup));
+  queue.enqueue("s", msg("queued1"), settings(QueueMode::followup));
+  queue.enqueue("s", msg("queued2"), settings(QueueMode::followup));
+  EXPECT_TRUE(queue.running("s"));
+  EXPECT_EQ(queue.abort_session("s"), 2U);
   io.run();
-  EXPECT_EQ(dropped, 2U);
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"long"}));
+  EXPECT_EQ(runner.aborted, 1);
   EXPECT_EQ(queue.session_count(), 0U);
 }
 
