@@ -72,10 +72,7 @@ EnqueueResult SessionQueue::enqueue(std::string_view session_key, InboundMessage
       state.pending.clear();
       state.dropped = 0;
       state.dropped_summaries.clear();
-      for (InboundMessage& unread : active->take_unread()) {
-        (void)unread;
-        ++result.dropped;
-      }
+      result.dropped += active->take_unread().size();
       state.pending.push_back(std::move(message));
       state.skip_quiet_window = true;
       active->abort();
