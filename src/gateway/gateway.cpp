@@ -78,6 +78,7 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
       rate_limiter_(config_.gateway.auth.rate_limit),
       idempotency_(io),
       nodes_(io),
+      lanes_(lane_caps(config_)),
       started_(std::chrono::steady_clock::now()),
       boot_id_(random_uuid()),
       host_name_(read_host_name()),
@@ -90,6 +91,13 @@ Gateway::~Gateway() = default;
 void Gateway::update_config(core::Config config) {
   config_ = std::move(config);
   rate_limiter_.configure(config_.gateway.auth.rate_limit);
+  lanes_.apply(lane_caps(config_));
+}
+
+sessions::LaneCaps lane_caps(const core::Config& config) {
+  sessions::LaneCaps caps;
+  caps.main = static_cast<std::size_t>(std::max<int64_t>(1, config.agents.defaults.max_concurrent));
+  return caps;
 }
 
 bool shows_in_presence(const Principal& who) {

@@ -32,6 +32,7 @@
 #include "gateway/method_registry.hpp"
 #include "gateway/node_registry.hpp"
 #include "gateway/shared_secret.hpp"
+#include "sessions/lane_registry.hpp"
 #include "store/database.hpp"
 
 namespace pincer::gateway {
@@ -58,6 +59,9 @@ class Gateway {
   // Connected nodes and invokes to them; attach()/detach() keep it current.
   NodeRegistry& nodes() { return nodes_; }
   const NodeRegistry& nodes() const { return nodes_; }
+  // The command lanes every agent turn goes through (sessions/lane_registry.hpp).
+  sessions::LaneRegistry& lanes() { return lanes_; }
+  const sessions::LaneRegistry& lanes() const { return lanes_; }
 
   // Runs fn(Database&) on the blocking pool, one call at a time, and resumes on the I/O thread.
   template <class Fn>
@@ -112,6 +116,7 @@ class Gateway {
   AuthRateLimiter rate_limiter_;
   IdempotencyCache idempotency_;
   NodeRegistry nodes_;
+  sessions::LaneRegistry lanes_;
   std::map<std::string, std::weak_ptr<Connection>, std::less<>> connections_;
   StateVersion state_version_{1, 1};
   std::chrono::steady_clock::time_point started_;
@@ -126,6 +131,9 @@ class Gateway {
   static constexpr std::chrono::milliseconds kPresenceCoalesce{250};
   boost::asio::steady_timer idle_timer_;  // drain waits on it for in-flight requests
 };
+
+// The lane caps config asks for (agents.defaults.maxConcurrent ...).
+sessions::LaneCaps lane_caps(const core::Config& config);
 
 // Whether a connection is listed in presence (devices and app instances; not CLI calls).
 bool shows_in_presence(const Principal& who);

@@ -119,27 +119,33 @@ LaneDiagnostics LaneRegistry::diagnostics() const {
 }
 
 json::value lane_diagnostics_json(const LaneDiagnostics& diagnostics) {
+  // Field names follow the reference's diagnostics.lanes rows, so its Control UI reads them;
+  // totalAcquired and the wait times are Pincer's additions.
   json::array lanes;
   for (const LaneStats& lane : diagnostics.global) {
     lanes.push_back(json::object{
-        {"name", lane.name},
-        {"cap", lane.cap},
-        {"active", lane.active},
-        {"queued", lane.queued},
+        {"lane", lane.name},
+        {"queuedCount", lane.queued},
+        {"activeCount", lane.active},
+        {"maxConcurrent", lane.cap},
+        {"draining", false},
+        {"generation", 0},
+        {"blockedBy", nullptr},
         {"totalAcquired", lane.total_acquired},
         {"maxWaitMs", to_ms(lane.max_wait)},
         {"lastWaitMs", to_ms(lane.last_wait)},
     });
   }
+  // Session lanes come and go with their sessions: reported in aggregate.
   json::object sessions{
       {"lanes", diagnostics.session_lanes},
-      {"active", diagnostics.session_active},
-      {"queued", diagnostics.session_queued},
+      {"activeCount", diagnostics.session_active},
+      {"queuedCount", diagnostics.session_queued},
       {"created", diagnostics.session_lanes_created},
       {"dropped", diagnostics.session_lanes_dropped},
       {"maxWaitMs", to_ms(diagnostics.session_max_wait)},
   };
-  return json::object{{"lanes", std::move(lanes)}, {"sessions", std::move(sessions)}};
+  return json::object{{"lanes", std::move(lanes)}, {"dynamic", std::move(sessions)}};
 }
 
 }  // namespace pincer::sessions

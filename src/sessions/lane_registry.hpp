@@ -65,8 +65,9 @@ struct LaneDiagnostics {
   std::chrono::microseconds session_max_wait{0};
 };
 
-// The diagnostics.lanes payload: {"lanes":[{name,cap,active,queued,totalAcquired,maxWaitMs,
-// lastWaitMs}...], "sessions":{lanes,active,queued,created,dropped,maxWaitMs}}.
+// The diagnostics.lanes payload: {"lanes":[{lane,queuedCount,activeCount,maxConcurrent,...,
+// totalAcquired,maxWaitMs,lastWaitMs}...], "dynamic":{lanes,activeCount,queuedCount,created,
+// dropped,maxWaitMs}} (session lanes in aggregate).
 boost::json::value lane_diagnostics_json(const LaneDiagnostics& diagnostics);
 
 class LaneRegistry {

@@ -189,6 +189,19 @@ test("access rules and bad params", async () => {
   await rejects(admin.request("chat.inject", { sessionKey: "agent:main:absent", message: "x" }), "INVALID_REQUEST", /session not found/);
 });
 
+test("diagnostics.lanes reports the global lanes like the reference", async () => {
+  const result = await reader.request("diagnostics.lanes", {});
+  assert.equal(typeof result.ts, "number");
+  const names = result.lanes.map((lane) => lane.lane);
+  assert.deepEqual(names, ["main", "cron", "subagent", "nested"]);
+  for (const lane of result.lanes) {
+    assert.equal(lane.activeCount, 0);
+    assert.equal(lane.queuedCount, 0);
+    assert.ok(lane.maxConcurrent >= 1);
+  }
+  assert.equal(result.dynamic.lanes, 0, "no session lanes while nothing runs");
+});
+
 test("every frame matches the protocol schema", () => {
   admin.stop();
   reader.stop();

@@ -77,6 +77,7 @@ void register_all_methods(Gateway& gateway) {
   register_node_methods(gateway);
   register_session_methods(gateway);
   register_chat_methods(gateway);
+  register_diagnostics_methods(gateway);
 }
 
 }  // namespace pincer::gateway
