@@ -164,7 +164,7 @@ void run_list(CliContext& ctx, const SessionsFlags& flags) {
     return;
   }
   if (rows.empty()) {
-    fmt::print(flags.archived ? "No archived sessions.\n" : "No sessions yet.\n");
+    fmt::print("{}\n", flags.archived ? "No archived sessions." : "No sessions yet.");
     return;
   }
   fmt::print("{:<40} {:<10} {:<10} {:>8} {:>8}  {}\n", "KEY", "AGENT", "UPDATED", "ENTRIES",
@@ -379,8 +379,10 @@ void run_export(CliContext& ctx, const SessionsFlags& flags) {
   int64_t written = 0;
   auto streamed = sessions::TranscriptStore(*db).for_each(
       session->session_id, [&](const sessions::TranscriptEntry& entry) -> Status {
-        auto line = sessions::to_entry_json(entry);
-        line.insert(line.begin(), json::object::value_type("type", "entry"));
+        json::object line{{"type", "entry"}};  // first, so a reader can dispatch on it
+        for (auto& field : sessions::to_entry_json(entry)) {
+          line.emplace(field.key(), std::move(field.value()));
+        }
         ++written;
         return write_line(line);
       });
