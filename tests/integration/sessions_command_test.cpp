@@ -112,11 +112,11 @@ TEST_F(SessionsCommand, ResetArchivesAndStartsANewSession) {
   ASSERT_EQ(reset.exit_code, 0) << reset.err;
   EXPECT_NE(reset.out.find(main_id_), std::string::npos);
   auto listed = run({"sessions", "list", "--json", "--agent", "main"});
-  const auto& row = json::parse(listed.out).at("sessions").at(0).as_object();
+  auto row = json::parse(listed.out).at("sessions").at(0).as_object();
   EXPECT_NE(row.at("sessionId").as_string(), main_id_);
   EXPECT_EQ(row.at("previousSessionId").as_string(), main_id_);
   auto archived = run({"sessions", "list", "--archived", "--json"});
-  const auto& old = json::parse(archived.out).at("sessions").at(0).as_object();
+  auto old = json::parse(archived.out).at("sessions").at(0).as_object();
   EXPECT_EQ(old.at("sessionId").as_string(), main_id_);
   EXPECT_EQ(old.at("archiveReason").as_string(), "reset");
 }

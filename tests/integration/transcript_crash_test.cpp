@@ -32,7 +32,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kRounds = 6;
+constexpr int kRounds = 10;
 
 struct WriterRun {
   std::string session_id;
@@ -123,7 +123,7 @@ TEST(TranscriptCrash, AcknowledgedEntriesSurviveSigkill) {
   }
   std::cout << "PINCER_CRASH_SEED=" << seed << "\n";
   std::mt19937 random(seed);
-  std::uniform_int_distribution<int> delay_us(2'000, 120'000);
+  std::uniform_int_distribution<int> delay_us(2'000, 250'000);
 
   pincer::testing::TempDir dir;
   auto db_path = (dir / "state.db").string();
