@@ -49,6 +49,8 @@ export const RESULT_SCHEMAS = {
   "config.schema.lookup": "ConfigSchemaLookupResult",
   "device.token.rotate": "DeviceTokenRotateResult",
   "node.event": "NodeEventResult",
+  "sessions.create": "SessionsCreateResult",
+  "sessions.delete": "SessionsDeleteResult",
 };
 // Event → payload definition.
 export const EVENT_SCHEMAS = {

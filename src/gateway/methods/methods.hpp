@@ -12,6 +12,8 @@ void register_config_methods(Gateway& gateway);  // config.get/set/patch/apply/s
 void register_logs_methods(Gateway& gateway);    // logs.tail
 
 void register_node_methods(Gateway& gateway);  // node.list/describe/rename/invoke/event ...
+void register_session_methods(Gateway& gateway);  // sessions.list/preview/describe/patch/reset ...
+void register_chat_methods(Gateway& gateway);     // chat.history, chat.inject
 
 void register_all_methods(Gateway& gateway);
 

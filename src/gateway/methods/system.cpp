@@ -75,6 +75,8 @@ void register_all_methods(Gateway& gateway) {
   register_config_methods(gateway);
   register_logs_methods(gateway);
   register_node_methods(gateway);
+  register_session_methods(gateway);
+  register_chat_methods(gateway);
 }
 
 }  // namespace pincer::gateway

@@ -1,0 +1,42 @@
+#pragma once
+// What happens to a message that arrives while its session already has a run in flight
+// (the reference's messages.queue / per-session `/queue`). Plain values: the caller resolves
+// config precedence (session override, byChannel, global, defaults) and hands one of these to
+// SessionQueue::enqueue().
+
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+
+namespace pincer::sessions {
+
+enum class QueueMode {
+  steer,      // hand the message to the active run at its next model/tool boundary
+  followup,   // queue it; run each queued message as its own turn after the current one
+  collect,    // queue it; coalesce everything queued into one turn after a quiet window
+  interrupt,  // abort the active run and run the newest message
+};
+
+// When the queue is at its cap.
+enum class QueueDrop {
+  old,        // drop the oldest queued message
+  newest,     // refuse the new message ("new" in config)
+  summarize,  // drop the oldest but keep a one-line summary for the next turn
+};
+
+struct QueueSettings {
+  QueueMode mode = QueueMode::steer;
+  // Quiet window before queued followups/collect batches drain (time since the last arrival).
+  std::chrono::milliseconds debounce{500};
+  std::size_t cap = 20;  // max queued messages per session; values below 1 read as 1
+  QueueDrop drop = QueueDrop::summarize;
+};
+
+std::optional<QueueMode> parse_queue_mode(std::string_view text);
+std::string_view to_string(QueueMode mode);
+// "old" | "new" | "summarize".
+std::optional<QueueDrop> parse_queue_drop(std::string_view text);
+std::string_view to_string(QueueDrop drop);
+
+}  // namespace pincer::sessions
