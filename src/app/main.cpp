@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
   app::register_devices_command(root, ctx);
   app::register_doctor_command(root, ctx);
   app::register_logs_command(root, ctx);
+  app::register_sessions_command(root, ctx);
   app::register_status_command(root, ctx);
 
   try {

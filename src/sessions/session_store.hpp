@@ -158,7 +158,8 @@ class SessionStore {
   Result<int64_t> count(const SessionListFilter& filter);
 
   // The key's active generation, created (with a new session id, started now) when there is
-  // none. Two processes racing here get the same row: the loser of the insert re-reads.
+  // none. The check and the insert share one write transaction, so two processes racing here
+  // get the same row.
   Result<EnsureResult> ensure(const SessionInit& init, int64_t now_ms);
 
   // An inbound message arrived for the key's active generation: updates the delivery context,
