@@ -242,9 +242,12 @@ void read_agent_roster(ConfigReader& agents, AgentsConfig& out) {
     }
     std::string id;
     e.string("id", id);
-    if (id.empty()) {
+    if (!e.has("id") || (id.empty() && e.take("id")->is_string())) {
       e.error("id", "required: give the agent an id such as \"work\"");
       continue;
+    }
+    if (id.empty()) {
+      continue;  // not a string: reported above
     }
     add(e, id, "id", &list->get_array()[i]);
   }

@@ -1,26 +1,10 @@
 #include "sessions/agent_routing.hpp"
 
 #include <algorithm>
-#include <cctype>
 
 namespace pincer::sessions {
 
 namespace {
-
-std::string canonical(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 ChatType chat_type_of(core::PeerKind kind) {
   switch (kind) {
@@ -50,21 +34,21 @@ struct Facts {
 
 Facts facts_of(const InboundRoute& in) {
   Facts f;
-  f.channel = canonical(in.channel);
-  f.account = canonical(in.account_id);
-  std::string default_account = canonical(in.default_account_id);
+  f.channel = canonical_key_part(in.channel);
+  f.account = canonical_key_part(in.account_id);
+  std::string default_account = canonical_key_part(in.default_account_id);
   f.default_account = f.account.empty() || f.account == default_account ||
                       (default_account.empty() && f.account == "default");
   f.peer_kind = in.peer_kind;
-  f.peer = canonical(in.peer_id);
-  f.parent = canonical(in.parent_peer_id);
+  f.peer = canonical_key_part(in.peer_id);
+  f.parent = canonical_key_part(in.parent_peer_id);
   if (in.parent_peer_kind && !f.parent.empty()) {
     f.parent_kind = in.parent_peer_kind;
   }
-  f.guild = canonical(in.guild_id);
-  f.team = canonical(in.team_id);
+  f.guild = canonical_key_part(in.guild_id);
+  f.team = canonical_key_part(in.team_id);
   for (const auto& role : in.member_roles) {
-    f.roles.push_back(canonical(role));
+    f.roles.push_back(canonical_key_part(role));
   }
   return f;
 }

@@ -2,7 +2,6 @@
 
 #include <date/tz.h>
 
-#include <cctype>
 #include <chrono>
 #include <exception>
 #include <string>
@@ -53,11 +52,8 @@ const core::ResetPolicy& resolve_reset_policy(const core::SessionConfig& session
                                               std::string_view channel, ChatType chat_type,
                                               bool in_thread) {
   if (!channel.empty() && !session.reset_by_channel.empty()) {
-    std::string lowered;
-    for (char c : channel) {
-      lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-    if (auto it = session.reset_by_channel.find(lowered); it != session.reset_by_channel.end()) {
+    if (auto it = session.reset_by_channel.find(canonical_key_part(channel));
+        it != session.reset_by_channel.end()) {
       return it->second;
     }
   }

@@ -12,22 +12,6 @@ namespace {
 constexpr std::string_view kAgentPrefix = "agent:";
 constexpr std::string_view kGlobalKey = "global";
 
-// Trimmed and lowercased: the canonical spelling of one key part.
-std::string canonical(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
-
 std::string agent_base(std::string_view agent_id) {
   std::string out(kAgentPrefix);
   out += normalize_agent_id(agent_id);
@@ -63,7 +47,7 @@ std::vector<std::string_view> leading_segments(std::string_view text, size_t n) 
 std::string base_key(const SessionKeyInputs& in, ChatType kind, const std::string& peer,
                      const core::SessionConfig& session, const SessionScopeOverrides& overrides) {
   std::string agent = agent_base(in.agent_id);
-  std::string channel = canonical(in.channel);
+  std::string channel = canonical_key_part(in.channel);
   if (kind == ChatType::direct) {
     core::DmScope scope = overrides.dm_scope.value_or(session.dm_scope);
     if (scope == core::DmScope::main || peer.empty()) {
@@ -76,7 +60,7 @@ std::string base_key(const SessionKeyInputs& in, ChatType kind, const std::strin
       case core::DmScope::per_channel_peer:
         return agent + ":" + channel + ":direct:" + who;
       case core::DmScope::per_account_channel_peer: {
-        std::string account = canonical(in.account_id);
+        std::string account = canonical_key_part(in.account_id);
         return agent + ":" + channel + ":" + (account.empty() ? "default" : account) +
                ":direct:" + who;
       }
@@ -94,21 +78,36 @@ std::string base_key(const SessionKeyInputs& in, ChatType kind, const std::strin
 
 }  // namespace
 
+std::string canonical_key_part(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
+    text.remove_suffix(1);
+  }
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return out;
+}
+
 std::string build_session_key(const SessionKeyInputs& in, const core::SessionConfig& session,
                               const SessionScopeOverrides& overrides) {
   if (session.scope == core::SessionScope::global) {
     return std::string(kGlobalKey);
   }
   ChatType kind = in.peer_kind;
-  std::string peer = canonical(in.peer_id);
-  std::string thread = canonical(in.thread_id);
-  if (in.parent_peer_kind && !canonical(in.parent_peer_id).empty()) {
+  std::string peer = canonical_key_part(in.peer_id);
+  std::string thread = canonical_key_part(in.thread_id);
+  if (in.parent_peer_kind && !canonical_key_part(in.parent_peer_id).empty()) {
     // The peer is itself the thread: key the conversation under the room it belongs to.
     if (thread.empty()) {
       thread = peer;
     }
     kind = *in.parent_peer_kind;
-    peer = canonical(in.parent_peer_id);
+    peer = canonical_key_part(in.parent_peer_id);
   }
   std::string key = base_key(in, kind, peer, session, overrides);
   if (!thread.empty()) {
@@ -134,11 +133,11 @@ std::optional<std::string> linked_identity(const core::SessionConfig& session,
   if (session.identity_links.empty()) {
     return std::nullopt;
   }
-  std::string wanted = canonical(channel) + ":" + canonical(peer_id);
+  std::string wanted = canonical_key_part(channel) + ":" + canonical_key_part(peer_id);
   for (const auto& [person, identities] : session.identity_links) {
     for (const auto& identity : identities) {
-      if (canonical(identity) == wanted) {
-        return canonical(person);
+      if (canonical_key_part(identity) == wanted) {
+        return canonical_key_part(person);
       }
     }
   }
@@ -146,20 +145,20 @@ std::optional<std::string> linked_identity(const core::SessionConfig& session,
 }
 
 std::string cron_session_key(std::string_view agent_id, std::string_view job_id) {
-  return agent_base(agent_id) + ":cron:" + canonical(job_id);
+  return agent_base(agent_id) + ":cron:" + canonical_key_part(job_id);
 }
 
 std::string cron_run_session_key(std::string_view agent_id, std::string_view job_id,
                                  std::string_view run_id) {
-  return cron_session_key(agent_id, job_id) + ":run:" + canonical(run_id);
+  return cron_session_key(agent_id, job_id) + ":run:" + canonical_key_part(run_id);
 }
 
 std::string hook_session_key(std::string_view agent_id, std::string_view hook_id) {
-  return agent_base(agent_id) + ":hook:" + canonical(hook_id);
+  return agent_base(agent_id) + ":hook:" + canonical_key_part(hook_id);
 }
 
 std::string to_agent_store_key(std::string_view agent_id, std::string_view key) {
-  std::string logical = canonical(key);
+  std::string logical = canonical_key_part(key);
   if (logical == kGlobalKey || parse_session_key(logical)) {
     return logical;
   }

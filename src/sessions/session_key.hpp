@@ -27,6 +27,10 @@ namespace pincer::sessions {
 
 using core::normalize_agent_id;
 
+// One key part (channel, account, peer, thread id) in its canonical spelling: trimmed and
+// lowercased. Routing compares ids in this form too.
+std::string canonical_key_part(std::string_view text);
+
 enum class ThreadStyle { thread, topic };
 
 // Where an inbound message comes from, as far as the key cares.
