@@ -6,6 +6,7 @@ find_package(SQLite3 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
+find_package(date CONFIG REQUIRED)  # libhowardhinnant-date-dev: time zones (date::date-tz)
 
 if(PINCER_BUILD_TESTS)
   find_package(GTest CONFIG REQUIRED)

@@ -7,6 +7,7 @@
 #include <boost/asio/ip/network_v6.hpp>
 
 #include "core/config_reader.hpp"
+#include "core/detail/config_sections.hpp"
 
 namespace pincer::core {
 
@@ -222,6 +223,7 @@ void read_agents(ConfigReader& root, AgentsConfig& agents) {
     }
   }
   d.finish();
+  detail::read_agent_roster(r, agents);
   r.finish();
 }
 
@@ -234,6 +236,9 @@ std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
   read_logging(root, out.logging);
   read_env(root, out.env);
   read_agents(root, out.agents);
+  detail::read_session(root, out.session);
+  detail::read_bindings(root, out.agents, out.bindings);
+  detail::read_messages(root, out.messages);
   root.take("$schema");
   root.finish();
   out.raw = document;
@@ -272,9 +277,26 @@ boost::json::value typed_settings_json(const Config& config) {
       {"model", json::object{{"primary", d.model.primary},
                              {"fallbacks",
                               json::array(d.model.fallbacks.begin(), d.model.fallbacks.end())}}}};
+  const auto& s = config.session;
+  json::object session{
+      {"scope", s.scope == SessionScope::global ? "global" : "per-sender"},
+      {"dmScope", to_string(s.dm_scope)},
+      {"groupScope", to_string(s.group_scope)},
+      {"reset", json::object{{"mode", to_string(s.reset.mode)}, {"atHour", s.reset.at_hour}}},
+      {"resetTriggers", json::array(s.reset_triggers.begin(), s.reset_triggers.end())},
+      {"maintenance",
+       json::object{{"mode", s.maintenance.mode == MaintenanceMode::enforce ? "enforce" : "warn"},
+                    {"maxEntries", s.maintenance.max_entries}}}};
+  const auto& q = config.messages.queue;
+  json::object queue{{"mode", to_string(q.mode)},
+                     {"cap", q.cap},
+                     {"drop", to_string(q.drop)},
+                     {"debounceMs", q.debounce_ms}};
   return json::object{{"gateway", std::move(gateway)},
                       {"logging", std::move(logging)},
-                      {"agents", json::object{{"defaults", std::move(defaults)}}}};
+                      {"agents", json::object{{"defaults", std::move(defaults)}}},
+                      {"session", std::move(session)},
+                      {"messages", json::object{{"queue", std::move(queue)}}}};
 }
 
 std::filesystem::path log_file_path(const LoggingConfig& logging, const StatePaths& paths,

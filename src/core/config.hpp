@@ -101,8 +101,126 @@ struct AgentDefaults {
   std::string user_timezone;  // IANA name; empty: the host's zone
 };
 
+// One configured agent: `agents.entries.<id>` (keyed) or an `agents.list[]` item (older
+// rosters). Only what routing and the runner need is typed; the whole entry stays in `raw`.
+struct AgentEntry {
+  std::string id;  // normalized: lowercase [a-z0-9_-], see normalize_agent_id
+  bool is_default = false;
+  std::string name;
+  std::string workspace;  // empty: agents.defaults.workspace / <state>/workspace-<id>
+  std::string agent_dir;
+  std::optional<ModelSelection> model;  // unset: agents.defaults.model
+  boost::json::value raw = boost::json::object();
+};
+
 struct AgentsConfig {
   AgentDefaults defaults;
+  std::vector<AgentEntry> list;  // config order: entries first, then list items
+};
+
+// ---- session.* -------------------------------------------------------------------------------
+
+enum class SessionScope { per_sender, global };
+enum class DmScope { main, per_peer, per_channel_peer, per_account_channel_peer };
+enum class GroupScope { per_group, main };
+enum class ResetMode { none, daily, idle };
+enum class MaintenanceMode { enforce, warn };
+
+// When a session stops being fresh. `daily` rolls at `at_hour` local time (and also after
+// `idle_minutes` when set: whichever expires first); `idle` after `idle_minutes` without a real
+// interaction.
+struct ResetPolicy {
+  static constexpr int64_t kDefaultAtHour = 4;
+  static constexpr int64_t kDefaultIdleMinutes = 60;
+  ResetMode mode = ResetMode::none;
+  int64_t at_hour = kDefaultAtHour;
+  std::optional<int64_t> idle_minutes;
+};
+
+struct ResetByType {
+  std::optional<ResetPolicy> direct;
+  std::optional<ResetPolicy> group;
+  std::optional<ResetPolicy> thread;
+};
+
+struct SessionMaintenanceConfig {
+  static constexpr int64_t kDay = int64_t{24} * 60 * 60 * 1000;
+  MaintenanceMode mode = MaintenanceMode::enforce;
+  int64_t prune_after_ms = 30 * kDay;
+  std::optional<int64_t> archive_dashboard_after_ms = 7 * kDay;  // unset: false / 0
+  int64_t max_entries = 5000;
+  std::optional<int64_t> preserve_recent_ms;          // unset: false / omitted
+  std::optional<int64_t> reset_archive_retention_ms;  // unset: keep until the disk budget
+  std::optional<int64_t> max_disk_bytes = int64_t{10} * 1024 * 1024 * 1024;  // unset: disabled
+  std::optional<int64_t> high_water_bytes;  // unset: 80% of max_disk_bytes
+};
+
+struct SessionConfig {
+  SessionScope scope = SessionScope::per_sender;
+  DmScope dm_scope = DmScope::main;
+  GroupScope group_scope = GroupScope::per_group;
+  // Canonical person id -> the "channel:peerId" identities that are that person, so one
+  // person's DMs on several channels share one session.
+  std::map<std::string, std::vector<std::string>> identity_links;
+  ResetPolicy reset;
+  ResetByType reset_by_type;
+  std::map<std::string, ResetPolicy> reset_by_channel;  // keyed by channel id
+  std::vector<std::string> reset_triggers = {"/new", "/reset"};
+  SessionMaintenanceConfig maintenance;
+};
+
+// ---- bindings[] ------------------------------------------------------------------------------
+
+enum class BindingType { route, acp };
+enum class PeerKind { direct, group, channel };
+
+struct BindingPeer {
+  PeerKind kind = PeerKind::direct;
+  std::string id;  // "*" matches any peer of `kind`
+};
+
+struct BindingMatch {
+  std::string channel;                    // required, lowercased
+  std::optional<std::string> account_id;  // unset: the channel's default account; "*": any
+  std::optional<BindingPeer> peer;
+  std::string guild_id;            // empty: not constrained
+  std::string team_id;             // empty: not constrained
+  std::vector<std::string> roles;  // any one of them (with the guild)
+};
+
+struct BindingSession {
+  std::optional<DmScope> dm_scope;
+  std::optional<GroupScope> group_scope;
+};
+
+struct Binding {
+  BindingType type = BindingType::route;
+  std::string agent_id;  // normalized
+  BindingMatch match;
+  BindingSession session;
+  std::string comment;
+};
+
+// ---- messages.queue --------------------------------------------------------------------------
+
+// What an inbound message does while its session already has a run (docs: concepts/queue.md).
+enum class QueueMode { steer, followup, collect, interrupt };
+// What happens when a session's queue is over `cap`.
+enum class QueueDrop { summarize, old, new_ };
+
+struct QueueConfig {
+  static constexpr int64_t kDefaultDebounceMs = 500;
+  static constexpr int64_t kDefaultCap = 20;
+  QueueMode mode = QueueMode::steer;
+  int64_t debounce_ms = kDefaultDebounceMs;
+  int64_t cap = kDefaultCap;
+  QueueDrop drop = QueueDrop::summarize;
+  std::map<std::string, QueueMode> by_channel;
+  std::map<std::string, int64_t> debounce_ms_by_channel;
+};
+
+struct MessagesConfig {
+  QueueConfig queue;
 };
 
 struct Config {
@@ -110,6 +228,9 @@ struct Config {
   LoggingConfig logging;
   EnvConfig env;
   AgentsConfig agents;
+  SessionConfig session;
+  std::vector<Binding> bindings;
+  MessagesConfig messages;
   // The whole document after ${VAR} substitution, for sections other subsystems read
   // themselves (channels, models, ...) until they get typed structs here.
   boost::json::value raw = boost::json::object();
@@ -130,5 +251,20 @@ std::filesystem::path log_file_path(const LoggingConfig& logging, const StatePat
 
 std::string_view to_string(BindMode mode);
 std::string_view to_string(AuthMode mode);
+std::string_view to_string(DmScope scope);
+std::string_view to_string(GroupScope scope);
+std::string_view to_string(ResetMode mode);
+std::string_view to_string(QueueMode mode);
+std::string_view to_string(QueueDrop drop);
+std::string_view to_string(PeerKind kind);
+
+// The agent id the reference would use for `text`: trimmed, lowercased, every run of characters
+// outside [a-z0-9_-] replaced by one "-", leading/trailing "-" dropped, at most 64 characters;
+// "main" when nothing is left.
+std::string normalize_agent_id(std::string_view text);
+
+// The agent that answers when no binding matches: the `default: true` entry, else the first
+// configured agent, else "main".
+std::string default_agent_id(const AgentsConfig& agents);
 
 }  // namespace pincer::core

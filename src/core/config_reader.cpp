@@ -25,6 +25,13 @@ bool is_identifier(std::string_view key) {
   });
 }
 
+// "[3]": an array item, written as is (ConfigReader::items makes these).
+bool is_index_segment(std::string_view s) {
+  return s.size() >= 3 && s.front() == '[' && s.back() == ']' &&
+         std::all_of(s.begin() + 1, s.end() - 1,
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; });
+}
+
 size_t edit_distance(std::string_view a, std::string_view b) {
   std::vector<size_t> row(b.size() + 1);
   for (size_t j = 0; j <= b.size(); ++j) {
@@ -47,7 +54,9 @@ size_t edit_distance(std::string_view a, std::string_view b) {
 std::string join_path(const std::vector<std::string>& segments) {
   std::string out;
   for (const auto& s : segments) {
-    if (is_identifier(s)) {
+    if (is_index_segment(s)) {
+      out += s;
+    } else if (is_identifier(s)) {
       if (!out.empty()) {
         out += '.';
       }
@@ -269,6 +278,37 @@ ConfigReader ConfigReader::object(std::string_view key) {
   auto segments = segments_;
   segments.emplace_back(key);
   return {find(key), std::move(segments), *issues_};
+}
+
+std::vector<ConfigReader> ConfigReader::items(std::string_view key) {
+  std::vector<ConfigReader> out;
+  const json::value* value = find(key);
+  if (value == nullptr) {
+    return out;
+  }
+  if (!value->is_array()) {
+    type_error(key, "a list of objects", *value);
+    return out;
+  }
+  const auto& array = value->get_array();
+  out.reserve(array.size());
+  for (size_t i = 0; i < array.size(); ++i) {
+    auto segments = segments_;
+    segments.emplace_back(key);
+    segments.push_back("[" + std::to_string(i) + "]");
+    out.emplace_back(&array[i], std::move(segments), *issues_);
+  }
+  return out;
+}
+
+std::vector<std::string> ConfigReader::keys() const {
+  std::vector<std::string> out;
+  if (object_ != nullptr) {
+    for (const auto& member : *object_) {
+      out.emplace_back(member.key());
+    }
+  }
+  return out;
 }
 
 void ConfigReader::finish() {

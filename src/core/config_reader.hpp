@@ -58,6 +58,13 @@ class ConfigReader {
   // A nested object; reports an error (and reads nothing) if the key holds a non-object.
   ConfigReader object(std::string_view key);
 
+  // A list of objects: one reader per item, at path "key[i]"; an error if the key holds anything
+  // but a list (items that are not objects report their own error and read nothing).
+  std::vector<ConfigReader> items(std::string_view key);
+
+  // The member names of this object in document order (for maps keyed by ids or channels).
+  std::vector<std::string> keys() const;
+
   // Hands out a member for a shape the typed readers cannot express, marking it as read.
   const boost::json::value* take(std::string_view key);
 

@@ -1,0 +1,20 @@
+#pragma once
+// Readers for the config sections that decide where a message goes and when a session ends
+// (agents roster, session.*, bindings[], messages.queue). Private to core: config.cpp calls
+// them from read_config; everyone else sees only the typed structs in config.hpp.
+
+#include <vector>
+
+#include "core/config.hpp"
+#include "core/config_reader.hpp"
+
+namespace pincer::core::detail {
+
+// agents.entries.<id> and agents.list[]; `agents` is the reader of the "agents" object.
+void read_agent_roster(ConfigReader& agents, AgentsConfig& out);
+void read_session(ConfigReader& root, SessionConfig& out);
+// Needs the roster to check that every binding names a configured agent.
+void read_bindings(ConfigReader& root, const AgentsConfig& agents, std::vector<Binding>& out);
+void read_messages(ConfigReader& root, MessagesConfig& out);
+
+}  // namespace pincer::core::detail
