@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include "core/config.hpp"
+#include "sessions/session_json.hpp"
+#include "sessions/session_key.hpp"
 
 namespace pincer::gateway {
 
@@ -10,60 +12,21 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::string_view kAgentPrefix = "agent:";
-
-std::string default_agent_id(const core::Config& /*config*/) {
-  return "main";
-}
-
-// The part of "agent:<id>:<rest>" after the agent id; the whole key otherwise.
-std::string_view key_rest(std::string_view key) {
-  if (!key.starts_with(kAgentPrefix)) {
-    return key;
-  }
-  auto rest = key.substr(kAgentPrefix.size());
-  auto colon = rest.find(':');
-  return colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
-}
-
-bool contains_segment(std::string_view rest, std::string_view segment) {
-  std::string needle = ":" + std::string(segment) + ":";
-  return (":" + std::string(rest) + ":").find(needle) != std::string::npos;
-}
-
-std::string_view key_kind(std::string_view key) {
-  if (key == "global") {
-    return "global";
-  }
-  if (key == "unknown") {
-    return "unknown";
-  }
-  auto rest = key_rest(key);
-  if (contains_segment(rest, "group") || contains_segment(rest, "channel")) {
-    return "group";
-  }
-  return "direct";
-}
-
+// SessionRow.classification: what the conversation is, finer than kind.
 std::string_view key_classification(std::string_view key) {
-  auto rest = key_rest(key);
-  if (key.starts_with(kAgentPrefix) && rest == "main") {
+  if (sessions::is_main_session_key(key)) {
     return "main";
   }
+  auto parsed = sessions::parse_session_key(key);
+  std::string_view rest = parsed ? std::string_view(parsed->rest) : key;
   if (rest.starts_with("cron:")) {
     return "cron";
   }
   if (rest.starts_with("hook:")) {
     return "hook";
   }
-  if (contains_segment(rest, "group")) {
-    return "group";
-  }
-  if (contains_segment(rest, "channel")) {
-    return "channel";
-  }
-  if (contains_segment(rest, "direct") || contains_segment(rest, "dm")) {
-    return "direct";
+  if (auto type = sessions::chat_type_of_key(key)) {
+    return sessions::to_string(*type);
   }
   return "custom";
 }
@@ -87,16 +50,11 @@ void put_model(json::object& row, std::string_view ref) {
   }
 }
 
-void base_row(json::object& row, std::string_view key, const core::Config& config, int64_t now_ms) {
-  row["key"] = key;
-  row["kind"] = key_kind(key);
+// Facts every row has, whether or not the session is stored.
+void put_runtime_facts(json::object& row, std::string_view key, int64_t now_ms) {
   row["classification"] = key_classification(key);
-  row["agentId"] = agent_id_of_key(key, config);
-  row["isMain"] = key_classification(key) == "main";
+  row["isMain"] = sessions::is_main_session_key(key);
   row["isBackground"] = false;
-  row["archived"] = false;
-  row["pinned"] = false;
-  row["unread"] = false;
   // No agent runs exist in this process yet: every session is idle.
   row["hasActiveRun"] = false;
   row["activeRunIds"] = json::array();
@@ -160,68 +118,26 @@ void clip_content(json::value& content, std::size_t max_chars) {
 }  // namespace
 
 std::string agent_id_of_key(std::string_view key, const core::Config& config) {
-  if (key.starts_with(kAgentPrefix)) {
-    auto rest = key.substr(kAgentPrefix.size());
-    auto id = rest.substr(0, rest.find(':'));
-    if (!id.empty()) {
-      return std::string(id);
-    }
+  if (auto parsed = sessions::parse_session_key(key)) {
+    return parsed->agent_id;
   }
-  return default_agent_id(config);
+  return core::default_agent_id(config.agents);
 }
 
 json::object session_row(const sessions::SessionRecord& record, const core::Config& config,
                          int64_t now_ms, const RowExtras& extras) {
-  json::object row;
-  // Overrides first, so the stored facts below win over a same-named setting.
+  json::object row = sessions::to_session_json(record);
+  // Every override shows at row level (to_session_json lifts the common ones), without
+  // shadowing a stored fact of the same name.
   for (const auto& [name, value] : record.settings) {
-    row[name] = value;
+    if (!row.contains(name)) {
+      row[name] = value;
+    }
   }
-  base_row(row, record.session_key, config, now_ms);
-  row["agentId"] = record.agent_id;
-  row["sessionId"] = record.session_id;
-  if (!record.label.empty()) {
-    row["label"] = record.label;
+  put_runtime_facts(row, record.session_key, now_ms);
+  if (!row.contains("displayName") && !record.label.empty()) {
+    row["displayName"] = record.label;
   }
-  if (!record.label.empty() || !record.display_name.empty()) {
-    row["displayName"] = record.label.empty() ? record.display_name : record.label;
-  }
-  if (!record.channel.empty()) {
-    row["channel"] = record.channel;
-  }
-  if (!record.account_id.empty()) {
-    row["accountId"] = record.account_id;
-  }
-  if (record.chat_type) {
-    row["chatType"] = sessions::to_string(*record.chat_type);
-  }
-  row["createdAt"] = record.created_at_ms;
-  row["updatedAt"] = record.updated_at_ms;
-  row["sessionStartedAt"] = record.started_at_ms;
-  if (record.last_interaction_at_ms) {
-    row["lastInteractionAt"] = *record.last_interaction_at_ms;
-  }
-  row["archived"] = record.archived();
-  if (record.archived_at_ms) {
-    row["archivedAt"] = *record.archived_at_ms;
-  }
-  if (record.archive_reason) {
-    row["archiveReason"] = sessions::to_string(*record.archive_reason);
-  }
-  if (record.previous_session_id) {
-    row["previousSessionId"] = *record.previous_session_id;
-  }
-  if (!record.origin.empty()) {
-    row["origin"] = record.origin;
-  }
-  row["inputTokens"] = record.input_tokens;
-  row["outputTokens"] = record.output_tokens;
-  row["totalTokens"] = record.total_tokens;
-  if (record.context_tokens > 0) {
-    row["contextTokens"] = record.context_tokens;
-  }
-  row["compactionCount"] = record.compaction_count;
-  row["messageCount"] = record.entry_count;
   for (std::string_view flag : {"pinned", "unread"}) {
     const auto* value = record.settings.if_contains(flag);
     row[flag] = value != nullptr && value->is_bool() && value->get_bool();
@@ -245,9 +161,14 @@ json::object session_row(const sessions::SessionRecord& record, const core::Conf
 }
 
 json::object missing_session_row(std::string_view key, const core::Config& config, int64_t now_ms) {
-  json::object row;
-  base_row(row, key, config, now_ms);
-  row["updatedAt"] = nullptr;
+  json::object row{{"key", key},
+                   {"kind", sessions::to_string(sessions::classify_session_key(key))},
+                   {"agentId", agent_id_of_key(key, config)},
+                   {"archived", false},
+                   {"pinned", false},
+                   {"unread", false},
+                   {"updatedAt", nullptr}};
+  put_runtime_facts(row, key, now_ms);
   put_model(row, config.agents.defaults.model.primary);
   return row;
 }

@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "sessions/session_key.hpp"
+
 namespace pincer::sessions {
 
 namespace json = boost::json;
@@ -40,13 +42,7 @@ json::value parse_or_string(const std::string& text) {
 }  // namespace
 
 std::string_view session_kind(const SessionRecord& session) {
-  if (session.session_key == "global") {
-    return "global";
-  }
-  if (!session.chat_type) {
-    return "unknown";
-  }
-  return *session.chat_type == ChatType::direct ? "direct" : "group";
+  return to_string(classify_session_key(session.session_key));
 }
 
 json::object to_session_json(const SessionRecord& s) {

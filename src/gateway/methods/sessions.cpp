@@ -26,6 +26,7 @@
 #include "gateway/rpc_context.hpp"
 #include "gateway/scopes.hpp"
 #include "gateway/session_projection.hpp"
+#include "sessions/session_key.hpp"
 #include "sessions/session_store.hpp"
 #include "sessions/transcript_store.hpp"
 
@@ -46,10 +47,6 @@ RpcResult failed(const Error& error) {
   return std::unexpected(from_error(error));
 }
 
-bool is_main_key(std::string_view key) {
-  return key.starts_with("agent:") && key.ends_with(":main") &&
-         std::count(key.begin(), key.end(), ':') == 2;
-}
 
 bool caller_has(const RpcContext& context, std::string_view scope) {
   const Principal& who = context.principal();
@@ -507,7 +504,7 @@ asio::awaitable<RpcResult> sessions_patch(RpcContext& context) {
     checked.fail(
         "archiving or restoring needs expectedSessionId (the sessionId from sessions.list)");
   }
-  if (archive && *archive && is_main_key(key)) {
+  if (archive && *archive && sessions::is_main_session_key(key)) {
     checked.fail(fmt::format("{} is an agent's main session, which cannot be archived", key));
   }
   if (auto error = checked.error()) {
@@ -677,7 +674,7 @@ asio::awaitable<RpcResult> sessions_delete(RpcContext& context) {
       updated != nullptr && !(updated->is_number() && updated->to_number<double>() >= 0)) {
     params.fail("expectedSessionUpdatedAt must be a number >= 0");
   }
-  if (!params.error() && is_main_key(key)) {
+  if (!params.error() && sessions::is_main_session_key(key)) {
     params.fail(
         fmt::format("{} is an agent's main session, which cannot be deleted; reset it "
                     "with sessions.reset instead",
