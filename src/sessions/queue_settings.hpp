@@ -9,6 +9,10 @@
 #include <optional>
 #include <string_view>
 
+namespace pincer::core {
+struct QueueConfig;
+}
+
 namespace pincer::sessions {
 
 enum class QueueMode {
@@ -32,6 +36,10 @@ struct QueueSettings {
   std::size_t cap = 20;  // max queued messages per session; values below 1 read as 1
   QueueDrop drop = QueueDrop::summarize;
 };
+
+// The settings for a message on `channel` per config (messages.queue: byChannel and
+// debounceMsByChannel over the global values).
+QueueSettings queue_settings_for(const core::QueueConfig& config, std::string_view channel);
 
 std::optional<QueueMode> parse_queue_mode(std::string_view text);
 std::string_view to_string(QueueMode mode);
