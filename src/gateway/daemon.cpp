@@ -27,6 +27,7 @@
 #include "gateway/gateway.hpp"
 #include "gateway/gateway_server.hpp"
 #include "gateway/methods/methods.hpp"
+#include "sessions/maintenance_loop.hpp"
 #include "store/state_database.hpp"
 
 namespace pincer::gateway {
@@ -35,6 +36,14 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
+
+sessions::MaintenanceOptions maintenance_options(const core::SessionMaintenanceConfig& config) {
+  sessions::MaintenanceOptions options;
+  options.enforce = config.mode == core::MaintenanceMode::enforce;
+  options.prune_after_ms = config.prune_after_ms;
+  options.max_entries = config.max_entries;
+  return options;
+}
 
 // One gateway per state directory: two daemons would both answer the same chats.
 // The lock lives as long as the process (the kernel drops it on exit, even on kill -9).
@@ -208,6 +217,12 @@ int run_daemon(const DaemonOptions& options) {
     return 1;
   }
 
+  // Session maintenance in the background, with the maintenance settings current at each run.
+  sessions::MaintenanceLoop maintenance(io, pool, paths.database_file, [&gateway] {
+    return maintenance_options(gateway.config().session.maintenance);
+  });
+  maintenance.start();
+
   core::ConfigWatcher watcher(io, pool, paths.config_file, env, config);
   if (config.gateway.reload == core::ReloadMode::hybrid) {
     watcher.subscribe(
@@ -246,6 +261,7 @@ int run_daemon(const DaemonOptions& options) {
     }
     log::info("gateway", "received {}, shutting down", signal == SIGINT ? "SIGINT" : "SIGTERM");
     watcher.stop();
+    maintenance.stop();
     server.stop_accepting();
     // Finish what is in flight (bounded), tell clients, then close everything.
     asio::co_spawn(
