@@ -41,7 +41,7 @@ struct SessionsFlags {
   bool archived = false;
   int64_t limit = 0;  // 0: the command's default
   bool json = false;
-  bool keep_transcript = false;
+  bool purge = false;
   std::string output;
 };
 
@@ -311,7 +311,7 @@ void run_delete(CliContext& ctx, const SessionsFlags& flags) {
     }
     return;
   }
-  auto removed = sessions::SessionStore(*db).remove(flags.key, !flags.keep_transcript, now_ms());
+  auto removed = sessions::SessionStore(*db).remove(flags.key, flags.purge, now_ms());
   if (!removed) {
     report_failure(
         ctx, removed.error().code == Errc::not_found ? no_session(flags.key) : removed.error(),
@@ -441,10 +441,13 @@ void register_sessions_command(CLI::App& root, CliContext& ctx) {
   reset->add_flag("--json", reset_flags->json, "Machine-readable output");
 
   auto delete_flags = std::make_shared<SessionsFlags>();
-  auto* remove = add(*cmd, ctx, "delete", "Delete a session and its transcripts", true,
-                     delete_flags, run_delete);
-  remove->add_flag("--keep-transcript", delete_flags->keep_transcript,
-                   "Archive the session as deleted instead, keeping its transcript");
+  // Like sessions.delete over the gateway: deleting archives, so a slip is recoverable;
+  // --purge is the explicit, permanent form.
+  auto* remove = add(*cmd, ctx, "delete",
+                     "Delete a session (archived with its transcript; --purge removes it for good)",
+                     true, delete_flags, run_delete);
+  remove->add_flag("--purge", delete_flags->purge,
+                   "Remove every generation of the key and its transcripts permanently");
   remove->add_flag("--json", delete_flags->json, "Machine-readable output");
 
   auto export_flags = std::make_shared<SessionsFlags>();

@@ -121,17 +121,20 @@ TEST_F(SessionsCommand, ResetArchivesAndStartsANewSession) {
   EXPECT_EQ(old.at("archiveReason").as_string(), "reset");
 }
 
-// delete removes the session; --keep-transcript archives it instead.
-TEST_F(SessionsCommand, DeleteRemovesOrArchives) {
-  auto kept = run({"sessions", "delete", "agent:work:main", "--keep-transcript"});
+// delete archives the session (transcript kept); --purge removes it for good.
+TEST_F(SessionsCommand, DeleteArchivesOrPurges) {
+  auto kept = run({"sessions", "delete", "agent:work:main"});
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
   auto archived = run({"sessions", "list", "--archived", "--json"});
   EXPECT_EQ(json::parse(archived.out).at("totalCount").as_int64(), 1);
 
-  auto deleted = run({"sessions", "delete", "agent:main:main"});
+  auto deleted = run({"sessions", "delete", "agent:main:main", "--purge"});
   ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
   auto listed = run({"sessions", "list", "--json"});
   EXPECT_EQ(json::parse(listed.out).at("totalCount").as_int64(), 0);
+  auto everything = run({"sessions", "list", "--archived", "--json"});
+  EXPECT_EQ(json::parse(everything.out).at("totalCount").as_int64(), 1)
+      << "the purge removed only agent:main:main; agent:work:main stays archived";
   auto again = run({"sessions", "delete", "agent:main:main"});
   EXPECT_EQ(again.exit_code, 1);
 }
