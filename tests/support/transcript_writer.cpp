@@ -1,5 +1,7 @@
-// pincer_transcript_writer STATE_DB SESSION_KEY: a test-only process that appends to one
-// session's transcript through the real TranscriptStore until it is killed.
+// pincer_transcript_writer STATE_DB SESSION_KEY [COUNT TAG]: a test-only process that appends to
+// one session's transcript through the real TranscriptStore — until it is killed, or, with
+// COUNT and TAG, exactly COUNT single-entry appends with content {"writer":TAG,"i":i}, then exits
+// 0 (several of these at once prove concurrent processes lose nothing).
 //
 // Protocol on stdout, one line each, written with write(2) so nothing sits in a stdio buffer
 // when SIGKILL lands: "opened <session_id>" once the store is open, then after every append
@@ -12,6 +14,8 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -40,8 +44,8 @@ void emit(const std::string& line) {
 
 int main(int argc, char** argv) {
   using namespace pincer;
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: pincer_transcript_writer STATE_DB SESSION_KEY\n");
+  if (argc != 3 && argc != 5) {
+    std::fprintf(stderr, "usage: pincer_transcript_writer STATE_DB SESSION_KEY [COUNT TAG]\n");
     return 2;
   }
   auto db = store::open_state_database(argv[1]);
@@ -62,6 +66,21 @@ int main(int argc, char** argv) {
     return 1;
   }
   emit("opened " + id);
+  if (argc == 5) {
+    int count = std::atoi(argv[3]);
+    for (int i = 0; i < count; ++i) {
+      sessions::NewTranscriptEntry entry;
+      entry.kind = sessions::EntryKind::user;
+      entry.role = "user";
+      entry.content =
+          "{\"writer\":\"" + std::string(argv[4]) + "\",\"i\":" + std::to_string(i) + "}";
+      if (auto appended = transcripts.append(id, std::span(&entry, 1), i); !appended) {
+        std::fprintf(stderr, "append: %s\n", appended.error().describe().c_str());
+        return 1;
+      }
+    }
+    return 0;
+  }
   int64_t next = *last + 1;
   for (int round = 0;; ++round) {
     std::vector<sessions::NewTranscriptEntry> batch(static_cast<std::size_t>(round % 3 + 1));
