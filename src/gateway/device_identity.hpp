@@ -70,7 +70,7 @@ struct DeviceAuthFailure {
   std::string_view message;
 };
 
-inline constexpr int64_t kDeviceSignatureSkewMs = 2 * 60 * 1000;
+inline constexpr int64_t kDeviceSignatureSkewMs = int64_t{2} * 60 * 1000;
 
 // Checks a device proof against the challenge nonce at time now_ms. On success returns the
 // decoded raw public key.

@@ -39,8 +39,9 @@ struct Trigger {
 // "/new ..." or "/reset ..." (any configured trigger, case-insensitive, as the first word).
 std::optional<Trigger> reset_trigger(const core::SessionConfig& config, std::string_view text) {
   std::string_view body = trim(text);
-  auto end = std::find_if(body.begin(), body.end(),
-                          [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; });
+  const auto* end = std::find_if(body.begin(), body.end(), [](char c) {
+    return std::isspace(static_cast<unsigned char>(c)) != 0;
+  });
   std::string word = lowercase(body.substr(0, static_cast<std::size_t>(end - body.begin())));
   for (const auto& trigger : config.reset_triggers) {
     if (!trigger.empty() && word == lowercase(trigger)) {

@@ -189,41 +189,42 @@ asio::awaitable<RpcResult> chat_history(RpcContext& context) {
   if (!found) {
     co_return std::unexpected(from_error(found.error()));
   }
-  if (found->reset) {
+  HistoryRead& history = *found;
+  const sessions::SessionRecord* session = history.session ? &*history.session : nullptr;
+  if (history.reset) {
     co_return json::object{{"kind", "reset"}};
   }
   const auto& config = context.gateway().config();
   int64_t now = unix_ms();
-  json::object info = found->session ? session_row(*found->session, config, now)
-                                     : missing_session_row(key, config, now);
-  json::array messages = visible_messages(found->entries, max_chars);
-  if (found->delta) {
-    co_return json::object{
-        {"kind", "delta"},
-        {"messages", std::move(messages)},
-        {"deltaCursor", encode_cursor({found->session->session_id, found->last_seq})},
-        {"sessionInfo", std::move(info)}};
+  json::object info = session != nullptr ? session_row(*session, config, now)
+                                         : missing_session_row(key, config, now);
+  json::array messages = visible_messages(history.entries, max_chars);
+  if (history.delta) {
+    co_return json::object{{"kind", "delta"},
+                           {"messages", std::move(messages)},
+                           {"deltaCursor", encode_cursor({session->session_id, history.last_seq})},
+                           {"sessionInfo", std::move(info)}};
   }
   json::object result{{"sessionKey", key},
                       {"messages", std::move(messages)},
                       {"pendingInputs", json::object{{"items", json::array()}, {"total", 0}}},
                       {"defaults", session_defaults(config)},
                       {"sessionInfo", std::move(info)}};
-  if (found->session) {
-    result["sessionId"] = found->session->session_id;
+  if (session != nullptr) {
+    result["sessionId"] = session->session_id;
   }
-  if (found->anchored) {
+  if (history.anchored) {
     co_return result;  // anchored windows carry no numeric paging (the reference's rule)
   }
-  int64_t oldest = found->entries.empty() ? 1 : found->entries.front().seq;
-  bool more = !found->entries.empty() && oldest > 1;
+  int64_t oldest = history.entries.empty() ? 1 : history.entries.front().seq;
+  bool more = !history.entries.empty() && oldest > 1;
   result["hasMore"] = more;
   if (more) {
-    result["nextOffset"] = offset + static_cast<int64_t>(found->entries.size());
+    result["nextOffset"] = offset + static_cast<int64_t>(history.entries.size());
   }
-  result["totalMessages"] = found->total;
-  if (found->session && offset == 0) {
-    result["deltaCursor"] = encode_cursor({found->session->session_id, found->last_seq});
+  result["totalMessages"] = history.total;
+  if (session != nullptr && offset == 0) {
+    result["deltaCursor"] = encode_cursor({session->session_id, history.last_seq});
   }
   co_return result;
 }

@@ -14,6 +14,7 @@
 #include <fmt/core.h>
 
 #include <algorithm>
+#include <array>
 #include <optional>
 #include <string>
 
@@ -46,7 +47,6 @@ constexpr std::size_t kLabelMax = 512;
 RpcResult failed(const Error& error) {
   return std::unexpected(from_error(error));
 }
-
 
 bool caller_has(const RpcContext& context, std::string_view scope) {
   const Principal& who = context.principal();
@@ -278,7 +278,7 @@ asio::awaitable<RpcResult> describe(RpcContext& context, bool full) {
   }
   json::value row = nullptr;
   if (found->record) {
-    row = session_row(*found->record, context.gateway().config(), unix_ms(), found->extras);
+    row = session_row(found->record.value(), context.gateway().config(), unix_ms(), found->extras);
   }
   if (full) {
     co_return json::object{{"key", key}, {"session", std::move(row)}};
@@ -296,31 +296,14 @@ asio::awaitable<RpcResult> sessions_get(RpcContext& context) {
 
 // sessions.patch fields that change how runs behave: they need operator.admin (the
 // reference's split; organization fields and model/thinking/fast need operator.write).
-constexpr std::string_view kAdminFields[] = {"contextWindow",
-                                             "toolOverrides",
-                                             "verboseLevel",
-                                             "traceLevel",
-                                             "reasoningLevel",
-                                             "responseUsage",
-                                             "elevatedLevel",
-                                             "execHost",
-                                             "execSecurity",
-                                             "execAsk",
-                                             "execNode",
-                                             "permissionMode",
-                                             "completionOwnerSessionKey",
-                                             "inheritedToolPolicyVersion",
-                                             "inheritedToolAllow",
-                                             "inheritedToolDeny",
-                                             "sendPolicy",
-                                             "groupActivation"};
-constexpr std::string_view kGuardFields[] = {"key",
-                                             "agentId",
-                                             "expectedSessionId",
-                                             "expectedLifecycleRevision",
-                                             "expectedPermissionMode",
-                                             "expectedToolOverrides",
-                                             "expectedMarkedUnreadAt"};
+constexpr auto kAdminFields = std::to_array<std::string_view>(
+    {"contextWindow", "toolOverrides", "verboseLevel", "traceLevel", "reasoningLevel",
+     "responseUsage", "elevatedLevel", "execHost", "execSecurity", "execAsk", "execNode",
+     "permissionMode", "completionOwnerSessionKey", "inheritedToolPolicyVersion",
+     "inheritedToolAllow", "inheritedToolDeny", "sendPolicy", "groupActivation"});
+constexpr auto kGuardFields = std::to_array<std::string_view>(
+    {"key", "agentId", "expectedSessionId", "expectedLifecycleRevision", "expectedPermissionMode",
+     "expectedToolOverrides", "expectedMarkedUnreadAt"});
 
 bool listed(std::span<const std::string_view> names, std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
@@ -332,7 +315,7 @@ void check_patch_field(ParamReader& params, std::string_view name) {
     params.nullable_string(name, kLabelMax);
   } else if (name == "statusNote") {
     const auto* value = params.raw(name);
-    if (!value->is_null() && !(value->is_string() && value->get_string().size() <= 120)) {
+    if (!(value->is_null() || (value->is_string() && value->get_string().size() <= 120))) {
       params.fail("statusNote must be a string of at most 120 characters or null");
     }
   } else if (name == "archived" || name == "pinned" || name == "unread") {
@@ -378,7 +361,7 @@ void check_patch_field(ParamReader& params, std::string_view name) {
     }
   } else if (name == "inheritedToolPolicyVersion") {
     const auto* value = params.raw(name);
-    if (!value->is_null() && !(value->is_number() && value->to_number<double>() == 1.0)) {
+    if (!(value->is_null() || (value->is_number() && value->to_number<double>() == 1.0))) {
       params.fail("inheritedToolPolicyVersion must be 1 or null");
     }
   } else {
@@ -671,7 +654,9 @@ asio::awaitable<RpcResult> sessions_delete(RpcContext& context) {
   params.boolean("emitLifecycleHooks");
   bool archived_only = params.boolean("archivedOnly").value_or(false);
   if (const auto* updated = params.raw("expectedSessionUpdatedAt");
-      updated != nullptr && !(updated->is_number() && updated->to_number<double>() >= 0)) {
+      updated != nullptr && !updated->is_number()) {
+    params.fail("expectedSessionUpdatedAt must be a number >= 0");
+  } else if (updated != nullptr && updated->to_number<double>() < 0) {
     params.fail("expectedSessionUpdatedAt must be a number >= 0");
   }
   if (!params.error() && sessions::is_main_session_key(key)) {
