@@ -277,8 +277,8 @@ asio::awaitable<RpcResult> describe(RpcContext& context, bool full) {
     co_return failed(found.error());
   }
   json::value row = nullptr;
-  if (found->record) {
-    row = session_row(found->record.value(), context.gateway().config(), unix_ms(), found->extras);
+  if (const Found& described = *found; described.record) {
+    row = session_row(*described.record, context.gateway().config(), unix_ms(), described.extras);
   }
   if (full) {
     co_return json::object{{"key", key}, {"session", std::move(row)}};
@@ -315,7 +315,8 @@ void check_patch_field(ParamReader& params, std::string_view name) {
     params.nullable_string(name, kLabelMax);
   } else if (name == "statusNote") {
     const auto* value = params.raw(name);
-    if (!(value->is_null() || (value->is_string() && value->get_string().size() <= 120))) {
+    bool valid = value->is_null() || (value->is_string() && value->get_string().size() <= 120);
+    if (!valid) {
       params.fail("statusNote must be a string of at most 120 characters or null");
     }
   } else if (name == "archived" || name == "pinned" || name == "unread") {
@@ -361,7 +362,8 @@ void check_patch_field(ParamReader& params, std::string_view name) {
     }
   } else if (name == "inheritedToolPolicyVersion") {
     const auto* value = params.raw(name);
-    if (!(value->is_null() || (value->is_number() && value->to_number<double>() == 1.0))) {
+    bool valid = value->is_null() || (value->is_number() && value->to_number<double>() == 1.0);
+    if (!valid) {
       params.fail("inheritedToolPolicyVersion must be 1 or null");
     }
   } else {
@@ -653,10 +655,10 @@ asio::awaitable<RpcResult> sessions_delete(RpcContext& context) {
   params.string("expectedLifecycleRevision");
   params.boolean("emitLifecycleHooks");
   bool archived_only = params.boolean("archivedOnly").value_or(false);
-  if (const auto* updated = params.raw("expectedSessionUpdatedAt");
-      updated != nullptr && !updated->is_number()) {
-    params.fail("expectedSessionUpdatedAt must be a number >= 0");
-  } else if (updated != nullptr && updated->to_number<double>() < 0) {
+  const auto* updated = params.raw("expectedSessionUpdatedAt");
+  bool valid_updated =
+      updated == nullptr || (updated->is_number() && updated->to_number<double>() >= 0);
+  if (!valid_updated) {
     params.fail("expectedSessionUpdatedAt must be a number >= 0");
   }
   if (!params.error() && sessions::is_main_session_key(key)) {
