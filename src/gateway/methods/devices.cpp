@@ -23,6 +23,7 @@
 #include "gateway/device_pairing.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/methods/methods.hpp"
+#include "gateway/param_reader.hpp"
 #include "gateway/rpc_context.hpp"
 #include "gateway/scopes.hpp"
 #include "store/pairing_store.hpp"
@@ -33,79 +34,6 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------
-// Params
-
-// Checks params against the fields a method takes: an object, no unknown keys, required strings
-// present and non-empty. Errors name the method and the field.
-class Params {
- public:
-  Params(const RpcContext& context, std::initializer_list<std::string_view> allowed)
-      : method_(context.request().method) {
-    const auto* object = context.params().if_object();
-    if (object == nullptr && !context.params().is_null()) {
-      error_ = "params must be an object";
-      return;
-    }
-    if (object != nullptr) {
-      object_ = *object;
-    }
-    for (const auto& entry : object_) {
-      if (std::find(allowed.begin(), allowed.end(), entry.key()) == allowed.end()) {
-        error_ = fmt::format("unexpected property '{}'", std::string_view(entry.key()));
-        return;
-      }
-    }
-  }
-
-  std::string required(std::string_view key, std::size_t max_length = 0) {
-    auto* value = object_.if_contains(key);
-    if (error_.empty()) {
-      if (value == nullptr) {
-        error_ = fmt::format("must have required property '{}'", key);
-      } else if (!value->is_string() || value->get_string().empty()) {
-        error_ = fmt::format("{} must be a non-empty string", key);
-      } else if (max_length > 0 && value->get_string().size() > max_length) {
-        error_ = fmt::format("{} must be at most {} characters", key, max_length);
-      }
-    }
-    return error_.empty() ? std::string(value->get_string()) : std::string();
-  }
-
-  std::optional<std::vector<std::string>> string_array(std::string_view key) {
-    auto* value = object_.if_contains(key);
-    if (value == nullptr || !error_.empty()) {
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    if (!value->is_array()) {
-      error_ = fmt::format("{} must be an array of strings", key);
-      return std::nullopt;
-    }
-    for (const auto& item : value->get_array()) {
-      if (!item.is_string() || item.get_string().empty()) {
-        error_ = fmt::format("{} must be an array of non-empty strings", key);
-        return std::nullopt;
-      }
-      out.emplace_back(item.get_string());
-    }
-    return out;
-  }
-
-  // The INVALID_REQUEST to return, if any check failed.
-  std::optional<RpcError> error() const {
-    if (error_.empty()) {
-      return std::nullopt;
-    }
-    return invalid_request(fmt::format("invalid {} params: {}", method_, error_));
-  }
-
- private:
-  std::string method_;
-  json::object object_;
-  std::string error_;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -201,7 +129,7 @@ Result<Listing> read_listing(store::Database& db) {
 }
 
 asio::awaitable<RpcResult> pair_list(RpcContext& context, bool nodes) {
-  Params params(context, {});
+  ParamReader params(context, {});
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
@@ -242,8 +170,8 @@ asio::awaitable<RpcResult> node_pair_list(RpcContext& context) {
 // Approve / reject
 
 asio::awaitable<RpcResult> pair_approve(RpcContext& context) {
-  Params params(context, {"requestId"});
-  std::string request_id = params.required("requestId");
+  ParamReader params(context, {"requestId"});
+  std::string request_id = params.required_string("requestId");
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
@@ -278,8 +206,8 @@ asio::awaitable<RpcResult> pair_approve(RpcContext& context) {
 }
 
 asio::awaitable<RpcResult> pair_reject(RpcContext& context) {
-  Params params(context, {"requestId"});
-  std::string request_id = params.required("requestId");
+  ParamReader params(context, {"requestId"});
+  std::string request_id = params.required_string("requestId");
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
@@ -311,8 +239,8 @@ asio::awaitable<RpcResult> pair_reject(RpcContext& context) {
 // Remove / rename
 
 asio::awaitable<RpcResult> remove_paired(RpcContext& context, std::string_view id_field) {
-  Params params(context, {id_field});
-  std::string device_id = params.required(id_field);
+  ParamReader params(context, {id_field});
+  std::string device_id = params.required_string(id_field);
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
@@ -341,9 +269,9 @@ asio::awaitable<RpcResult> node_pair_remove(RpcContext& context) {
 }
 
 asio::awaitable<RpcResult> device_pair_rename(RpcContext& context) {
-  Params params(context, {"deviceId", "label"});
-  std::string device_id = params.required("deviceId");
-  std::string label = params.required("label", 64);
+  ParamReader params(context, {"deviceId", "label"});
+  std::string device_id = params.required_string("deviceId");
+  std::string label = params.required_string("label", 64);
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
@@ -410,9 +338,9 @@ std::optional<RpcError> check_token_access(const RpcContext& context, const Toke
 }
 
 asio::awaitable<RpcResult> device_token_rotate(RpcContext& context) {
-  Params params(context, {"deviceId", "role", "scopes"});
-  std::string device_id = params.required("deviceId");
-  std::string role = params.required("role");
+  ParamReader params(context, {"deviceId", "role", "scopes"});
+  std::string device_id = params.required_string("deviceId");
+  std::string role = params.required_string("role");
   auto requested = params.string_array("scopes");
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
@@ -476,9 +404,9 @@ asio::awaitable<RpcResult> device_token_rotate(RpcContext& context) {
 }
 
 asio::awaitable<RpcResult> device_token_revoke(RpcContext& context) {
-  Params params(context, {"deviceId", "role"});
-  std::string device_id = params.required("deviceId");
-  std::string role = params.required("role");
+  ParamReader params(context, {"deviceId", "role"});
+  std::string device_id = params.required_string("deviceId");
+  std::string role = params.required_string("role");
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }

@@ -297,9 +297,11 @@ TEST(LaneRegistry, RendersDiagnosticsJson) {
   LaneRegistry lanes(LaneCaps{.main = 4, .cron = 1, .subagent = 8, .nested = 1});
   LanePermit held = lanes.session_lane("x").try_acquire();
   std::string text = boost::json::serialize(lane_diagnostics_json(lanes.diagnostics()));
-  EXPECT_NE(text.find(R"({"lane":"main","queuedCount":0,"activeCount":0,"maxConcurrent":4)"), std::string::npos)
+  EXPECT_NE(text.find(R"({"lane":"main","queuedCount":0,"activeCount":0,"maxConcurrent":4)"),
+            std::string::npos)
       << text;
-  EXPECT_NE(text.find(R"("dynamic":{"lanes":1,"activeCount":1,"queuedCount":0)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("dynamic":{"lanes":1,"activeCount":1,"queuedCount":0)"), std::string::npos)
+      << text;
   held.release();
   EXPECT_EQ(lanes.session_lane_count(), 0U);
 }
