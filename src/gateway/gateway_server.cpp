@@ -246,6 +246,10 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
         co_await pause.async_wait(asio::as_tuple(asio::use_awaitable));
         continue;
       }
+      // Responses and events are whole frames written at once: Nagle would hold the tail of a
+      // large one (a chat.history page) for the client's delayed ACK, ~40 ms per reply.
+      boost::system::error_code nodelay_ec;
+      socket.set_option(tcp::no_delay(true), nodelay_ec);
       auto stream = std::make_shared<beast::tcp_stream>(std::move(socket));
       std::erase_if(connections, [](const auto& weak) { return weak.expired(); });
       connections.push_back(stream);

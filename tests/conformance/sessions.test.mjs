@@ -189,6 +189,25 @@ test("access rules and bad params", async () => {
   await rejects(admin.request("chat.inject", { sessionKey: "agent:main:absent", message: "x" }), "INVALID_REQUEST", /session not found/);
 });
 
+test("large replies are not held back (TCP_NODELAY): a 40-message history page takes well under 40 ms", async () => {
+  const key = "agent:main:nagle";
+  await admin.request("sessions.create", { key });
+  for (let i = 0; i < 40; i++) {
+    await admin.request("chat.inject", { sessionKey: key, message: `line ${i} `.repeat(40) });
+  }
+  const times = [];
+  for (let i = 0; i < 15; i++) {
+    const started = process.hrtime.bigint();
+    const page = await reader.request("chat.history", { sessionKey: key, limit: 40 });
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    assert.equal(page.messages.length, 40);
+  }
+  times.sort((a, b) => a - b);
+  // With Nagle on, the tail of each multi-segment reply waits for the client's delayed ACK
+  // (~40 ms); without it a page takes about a millisecond.
+  assert.ok(times[7] < 25, `median ${times[7].toFixed(1)} ms`);
+});
+
 test("diagnostics.lanes reports the global lanes like the reference", async () => {
   const result = await reader.request("diagnostics.lanes", {});
   assert.equal(typeof result.ts, "number");
