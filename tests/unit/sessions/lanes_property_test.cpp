@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <random>
 #include <string>
 #include <vector>
@@ -17,10 +18,16 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/executor.hpp"
 #include "sessions/lane_registry.hpp"
 #include "sessions/session_queue.hpp"
+#include "sessions/session_store.hpp"
+#include "sessions/transcript_store.hpp"
+#include "store/state_database.hpp"
+#include "support/temp_dir.hpp"
 
 namespace pincer::sessions {
 namespace {
@@ -133,6 +140,83 @@ TEST(LanesProperty, SessionsStayOrderedSerialAndCapped) {
   std::cout << arrivals.size() << " messages through " << kSessions << " sessions in "
             << std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count()
             << " ms, peak parallel runs " << world.max_global_running << "\n";
+}
+
+// The same property end to end through state.db, as the daemon will run turns: each turn appends
+// its messages to the session's SQLite transcript on the blocking pool (one shared connection
+// behind a mutex, like Gateway::with_database) and resumes on the I/O thread. Reading the
+// transcripts back afterwards must give every session's messages in arrival order.
+TEST(LanesProperty, StoredTranscriptsKeepArrivalOrder) {
+  constexpr int kStoredMessagesPerSession = 4;
+  const std::uint64_t seed = property_seed();
+  SCOPED_TRACE("PINCER_PROPERTY_SEED=" + std::to_string(seed));
+  World world{.rng = std::mt19937_64(seed)};
+  pincer::testing::TempDir dir;
+  auto opened = store::open_state_database(dir / "state.db");
+  ASSERT_TRUE(opened) << opened.error().describe();
+  store::Database& db = *opened;
+  std::mutex db_mutex;
+
+  std::vector<int> arrivals;
+  std::vector<int> counts(kSessions);
+  for (int session = 0; session < kSessions; ++session) {
+    counts[session] = world.random_int(1, kStoredMessagesPerSession);
+    arrivals.insert(arrivals.end(), static_cast<std::size_t>(counts[session]), session);
+  }
+  std::shuffle(arrivals.begin(), arrivals.end(), world.rng);
+
+  asio::io_context io;
+  asio::thread_pool pool(2);
+  LaneRegistry lanes(LaneCaps{.main = kGlobalCap});
+  int failures = 0;
+  RunTurn turn = [&](TurnInput& input, RunControl&) -> asio::awaitable<void> {
+    const int session = std::stoi(input.session_key.substr(input.session_key.rfind(':') + 1));
+    if (world.running[session]) {
+      ++world.overlaps;
+    }
+    world.running[session] = true;
+    world.max_global_running = std::max(world.max_global_running, ++world.global_running);
+    std::vector<NewTranscriptEntry> entries;
+    for (const InboundMessage& message : input.messages) {
+      entries.push_back({.kind = EntryKind::user, .role = "user", .content = message.text});
+    }
+    std::string key = input.session_key;
+    auto append = [&db, &db_mutex, &entries, key]() -> bool {
+      std::lock_guard lock(db_mutex);
+      auto session_row = SessionStore(db).ensure({.key = key, .agent_id = "main"}, 1);
+      return session_row &&
+             TranscriptStore(db).append(session_row->session.session_id, entries, 1).has_value();
+    };
+    if (!co_await core::run_blocking(pool, append)) {
+      ++failures;
+    }
+    ++world.turns;
+    --world.global_running;
+    world.running[session] = false;
+  };
+  SessionQueue queue(io.get_executor(), lanes, turn);
+  asio::co_spawn(io, produce(world, queue, arrivals), asio::detached);
+  io.run();
+  pool.join();
+
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(world.overlaps, 0);
+  EXPECT_LE(world.max_global_running, kGlobalCap);
+  for (int session = 0; session < kSessions; ++session) {
+    auto row = SessionStore(db).find_active(key_of(session));
+    ASSERT_TRUE(row && *row) << "session " << session;
+    auto entries = TranscriptStore(db).last((*row)->session_id, kStoredMessagesPerSession + 1);
+    ASSERT_TRUE(entries);
+    std::vector<int> stored;
+    for (const auto& entry : *entries) {
+      stored.push_back(std::stoi(entry.content));
+    }
+    std::vector<int> expected(static_cast<std::size_t>(counts[session]));
+    for (int seq = 0; seq < counts[session]; ++seq) {
+      expected[static_cast<std::size_t>(seq)] = seq;
+    }
+    ASSERT_EQ(stored, expected) << "session " << session;
+  }
 }
 
 }  // namespace
