@@ -2,32 +2,24 @@
 // What happens to a message that arrives while its session already has a run in flight
 // (the reference's messages.queue / per-session `/queue`). Plain values: the caller resolves
 // config precedence (session override, byChannel, global, defaults) and hands one of these to
-// SessionQueue::enqueue().
+// SessionQueue::enqueue(). The modes and drop policies are config's own enums (core/config.hpp):
+//   steer      hand the message to the active run at its next model/tool boundary
+//   followup   queue it; run each queued message as its own turn after the current one
+//   collect    queue it; coalesce everything queued into one turn after a quiet window
+//   interrupt  abort the active run and run the newest message
+// and, when the queue is at its cap: old (drop the oldest), new_ (refuse the new message),
+// summarize (drop the oldest but keep a one-line summary for the next turn).
 
 #include <chrono>
 #include <cstddef>
-#include <optional>
 #include <string_view>
 
-namespace pincer::core {
-struct QueueConfig;
-}
+#include "core/config.hpp"
 
 namespace pincer::sessions {
 
-enum class QueueMode {
-  steer,      // hand the message to the active run at its next model/tool boundary
-  followup,   // queue it; run each queued message as its own turn after the current one
-  collect,    // queue it; coalesce everything queued into one turn after a quiet window
-  interrupt,  // abort the active run and run the newest message
-};
-
-// When the queue is at its cap.
-enum class QueueDrop {
-  old,        // drop the oldest queued message
-  newest,     // refuse the new message ("new" in config)
-  summarize,  // drop the oldest but keep a one-line summary for the next turn
-};
+using QueueMode = core::QueueMode;
+using QueueDrop = core::QueueDrop;
 
 struct QueueSettings {
   QueueMode mode = QueueMode::steer;
@@ -40,11 +32,5 @@ struct QueueSettings {
 // The settings for a message on `channel` per config (messages.queue: byChannel and
 // debounceMsByChannel over the global values).
 QueueSettings queue_settings_for(const core::QueueConfig& config, std::string_view channel);
-
-std::optional<QueueMode> parse_queue_mode(std::string_view text);
-std::string_view to_string(QueueMode mode);
-// "old" | "new" | "summarize".
-std::optional<QueueDrop> parse_queue_drop(std::string_view text);
-std::string_view to_string(QueueDrop drop);
 
 }  // namespace pincer::sessions

