@@ -10,6 +10,7 @@
 #include "core/config_reader.hpp"
 #include "core/detail/config_sections.hpp"
 #include "core/duration.hpp"
+#include "core/text.hpp"
 
 namespace pincer::core {
 
@@ -18,21 +19,6 @@ namespace json = boost::json;
 namespace {
 
 constexpr int64_t kMaxSafeInteger = 9'007'199'254'740'991;
-
-std::string lowercase_trimmed(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
-}
 
 const std::initializer_list<std::pair<std::string_view, DmScope>> kDmScopes = {
     {"main", DmScope::main},

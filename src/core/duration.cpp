@@ -7,21 +7,13 @@
 #include <string>
 #include <utility>
 
+#include "core/text.hpp"
+
 namespace pincer::core {
 
 namespace {
 
 constexpr double kMaxSafe = 9'007'199'254'740'991.0;
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 // Splits "12.5 h" into 12.5 and "h" (lowercased); nullopt when the number part is malformed.
 std::optional<std::pair<double, std::string>> split_number_unit(std::string_view text) {

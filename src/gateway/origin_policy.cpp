@@ -5,15 +5,11 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "core/text.hpp"
+
 namespace pincer::gateway {
 
 namespace {
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
-}
 
 struct HostPort {
   std::string host;  // lower case, IPv6 without brackets
@@ -28,7 +24,7 @@ std::optional<HostPort> split_host_port(std::string_view text) {
     if (close == std::string_view::npos) {
       return std::nullopt;
     }
-    out.host = lower(text.substr(1, close - 1));
+    out.host = core::to_lower_ascii(text.substr(1, close - 1));
     std::string_view rest = text.substr(close + 1);
     if (!rest.empty()) {
       if (!rest.starts_with(":")) {
@@ -41,7 +37,7 @@ std::optional<HostPort> split_host_port(std::string_view text) {
     if (colon != std::string_view::npos && text.find(':') != colon) {
       return std::nullopt;  // an unbracketed IPv6 literal is not a valid authority
     }
-    out.host = lower(text.substr(0, colon));
+    out.host = core::to_lower_ascii(text.substr(0, colon));
     if (colon != std::string_view::npos) {
       out.port = std::string(text.substr(colon + 1));
     }
@@ -64,7 +60,7 @@ std::optional<Origin> parse_origin(std::string_view text) {
     return std::nullopt;
   }
   Origin out;
-  out.scheme = lower(text.substr(0, scheme_end));
+  out.scheme = core::to_lower_ascii(text.substr(0, scheme_end));
   std::string_view rest = text.substr(scheme_end + 3);
   if (rest.ends_with("/")) {
     rest.remove_suffix(1);

@@ -6,6 +6,8 @@
 #include <boost/asio/ip/network_v4.hpp>
 #include <boost/asio/ip/network_v6.hpp>
 
+#include "core/text.hpp"
+
 namespace pincer::gateway {
 
 namespace ip = boost::asio::ip;
@@ -59,12 +61,6 @@ std::string trim(std::string_view text) {
   }
   auto end = text.find_last_not_of(" \t");
   return std::string(text.substr(begin, end - begin + 1));
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  std::ranges::transform(out, out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
 }
 
 // "1.2.3.4", "[::1]:443" or "1.2.3.4:5678" → the address, or nullopt.
@@ -163,13 +159,13 @@ ProxyIdentity resolve_proxy_identity(const core::GatewayConfig& config,
     return out;
   }
   for (const auto& name : settings.required_headers) {
-    auto value = header(lower(name));
+    auto value = header(core::to_lower_ascii(name));
     if (!value || trim(*value).empty()) {
-      out.problem = "trusted_proxy_missing_header_" + lower(name);
+      out.problem = "trusted_proxy_missing_header_" + core::to_lower_ascii(name);
       return out;
     }
   }
-  auto user_value = header(lower(settings.user_header));
+  auto user_value = header(core::to_lower_ascii(settings.user_header));
   std::string user = user_value ? trim(*user_value) : std::string();
   if (user.empty()) {
     out.problem = "trusted_proxy_user_missing";

@@ -6,30 +6,13 @@
 #include <boost/json.hpp>
 
 #include "core/config.hpp"
+#include "core/text.hpp"
 
 namespace pincer::sessions {
 
 namespace json = boost::json;
 
 namespace {
-
-std::string lowercase(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::string_view trim(std::string_view text) {
-  auto space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!text.empty() && space(text.front())) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && space(text.back())) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 struct Trigger {
   ArchiveReason reason;
@@ -38,15 +21,16 @@ struct Trigger {
 
 // "/new ..." or "/reset ..." (any configured trigger, case-insensitive, as the first word).
 std::optional<Trigger> reset_trigger(const core::SessionConfig& config, std::string_view text) {
-  std::string_view body = trim(text);
+  std::string_view body = core::trim(text);
   const auto* end = std::find_if(body.begin(), body.end(), [](char c) {
     return std::isspace(static_cast<unsigned char>(c)) != 0;
   });
-  std::string word = lowercase(body.substr(0, static_cast<std::size_t>(end - body.begin())));
+  std::string word =
+      core::to_lower_ascii(body.substr(0, static_cast<std::size_t>(end - body.begin())));
   for (const auto& trigger : config.reset_triggers) {
-    if (!trigger.empty() && word == lowercase(trigger)) {
+    if (!trigger.empty() && word == core::to_lower_ascii(trigger)) {
       return Trigger{word == "/new" ? ArchiveReason::new_session : ArchiveReason::reset,
-                     std::string(trim(body.substr(word.size())))};
+                     std::string(core::trim(body.substr(word.size())))};
     }
   }
   return std::nullopt;

@@ -5,6 +5,8 @@
 #include <cctype>
 #include <vector>
 
+#include "core/text.hpp"
+
 namespace pincer::sessions {
 
 namespace {
@@ -79,18 +81,7 @@ std::string base_key(const SessionKeyInputs& in, ChatType kind, const std::strin
 }  // namespace
 
 std::string canonical_key_part(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return out;
+  return core::lowercase_trimmed(text);
 }
 
 std::string build_session_key(const SessionKeyInputs& in, const core::SessionConfig& session,

@@ -13,6 +13,7 @@
 #include <boost/json.hpp>
 
 #include "core/log.hpp"
+#include "core/text.hpp"
 #include "gateway/gateway.hpp"
 #include "gateway/methods/methods.hpp"
 #include "gateway/node_registry.hpp"
@@ -49,14 +50,7 @@ std::string trimmed_string(const json::object& params, std::string_view key) {
   if (value == nullptr || !value->is_string()) {
     return {};
   }
-  std::string_view text = value->get_string();
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front())) != 0) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back())) != 0) {
-    text.remove_suffix(1);
-  }
-  return std::string(text);
+  return std::string(core::trim(value->get_string()));
 }
 
 json::array sorted_unique(std::vector<std::string> items) {
