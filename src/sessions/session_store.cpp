@@ -257,6 +257,23 @@ Status bind_where(Statement& statement, const Where& where) {
   return {};
 }
 
+// The key's active generation for a change: Errc::not_found without one, and the
+// expected-session guard checked (sessions.patch/reset pass the id the caller saw).
+Result<SessionRecord> require_active(store::Database& db, std::string_view key,
+                                     std::optional<std::string_view> expected_session_id = {}) {
+  auto found = select_active(db, key);
+  if (!found) {
+    return std::unexpected(found.error());
+  }
+  if (!*found) {
+    return no_active(key);
+  }
+  if (auto expected = check_expected(**found, expected_session_id); !expected) {
+    return std::unexpected(expected.error());
+  }
+  return std::move(**found);
+}
+
 }  // namespace
 
 std::string_view to_string(ArchiveReason reason) {
@@ -382,14 +399,11 @@ Result<EnsureResult> SessionStore::ensure(const SessionInit& init, int64_t now_m
 Result<SessionRecord> SessionStore::record_inbound(std::string_view key,
                                                    const InboundContext& context, int64_t now_ms) {
   return in_transaction(db_, [&]() -> Result<SessionRecord> {
-    auto found = select_active(db_, key);
-    if (!found) {
-      return std::unexpected(found.error());
+    auto active = require_active(db_, key);
+    if (!active) {
+      return std::unexpected(active.error());
     }
-    if (!*found) {
-      return no_active(key);
-    }
-    SessionRecord r = std::move(**found);
+    SessionRecord r = std::move(*active);
     if (context.channel) {
       r.channel = *context.channel;
     }
@@ -420,17 +434,11 @@ Result<SessionRecord> SessionStore::patch(std::string_view key, const json::obje
                                           int64_t now_ms,
                                           std::optional<std::string_view> expected_session_id) {
   return in_transaction(db_, [&]() -> Result<SessionRecord> {
-    auto found = select_active(db_, key);
-    if (!found) {
-      return std::unexpected(found.error());
+    auto active = require_active(db_, key, expected_session_id);
+    if (!active) {
+      return std::unexpected(active.error());
     }
-    if (!*found) {
-      return no_active(key);
-    }
-    SessionRecord r = std::move(**found);
-    if (auto expected = check_expected(r, expected_session_id); !expected) {
-      return std::unexpected(expected.error());
-    }
+    SessionRecord r = std::move(*active);
     for (const auto& member : mutation) {
       std::string_view name = member.key();
       const json::value& value = member.value();
@@ -464,17 +472,11 @@ Result<SessionRecord> SessionStore::patch(std::string_view key, const json::obje
 Result<ResetResult> SessionStore::reset(std::string_view key, ArchiveReason reason, int64_t now_ms,
                                         std::optional<std::string_view> expected_session_id) {
   return in_transaction(db_, [&]() -> Result<ResetResult> {
-    auto found = select_active(db_, key);
-    if (!found) {
-      return std::unexpected(found.error());
+    auto active = require_active(db_, key, expected_session_id);
+    if (!active) {
+      return std::unexpected(active.error());
     }
-    if (!*found) {
-      return no_active(key);
-    }
-    SessionRecord old = std::move(**found);
-    if (auto expected = check_expected(old, expected_session_id); !expected) {
-      return std::unexpected(expected.error());
-    }
+    SessionRecord old = std::move(*active);
     // Archive first: the partial unique index allows one active row per key.
     SessionRecord next = old;
     old.archived_at_ms = now_ms;
@@ -539,14 +541,11 @@ Result<RemoveResult> SessionStore::remove(std::string_view key, bool delete_tran
 Result<SessionRecord> SessionStore::archive(std::string_view key, int64_t now_ms,
                                             ArchiveReason reason) {
   return in_transaction(db_, [&]() -> Result<SessionRecord> {
-    auto found = select_active(db_, key);
-    if (!found) {
-      return std::unexpected(found.error());
+    auto active = require_active(db_, key);
+    if (!active) {
+      return std::unexpected(active.error());
     }
-    if (!*found) {
-      return no_active(key);
-    }
-    SessionRecord r = std::move(**found);
+    SessionRecord r = std::move(*active);
     r.archived_at_ms = now_ms;
     r.archive_reason = reason;
     r.updated_at_ms = now_ms;
