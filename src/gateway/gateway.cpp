@@ -29,24 +29,6 @@ int64_t unix_ms() {
       .count();
 }
 
-std::string random_uuid() {
-  std::array<unsigned char, 16> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw std::runtime_error("OpenSSL RAND_bytes failed");
-  }
-  bytes[6] = (bytes[6] & 0x0F) | 0x40;
-  bytes[8] = (bytes[8] & 0x3F) | 0x80;
-  std::string out;
-  out.reserve(36);
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) {
-      out += '-';
-    }
-    out += fmt::format("{:02x}", bytes[i]);
-  }
-  return out;
-}
-
 namespace {
 
 std::string read_host_name() {

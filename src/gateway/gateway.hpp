@@ -26,6 +26,7 @@
 
 #include "core/config.hpp"
 #include "core/executor.hpp"
+#include "core/ids.hpp"
 #include "core/paths.hpp"
 #include "gateway/connection.hpp"
 #include "gateway/idempotency_cache.hpp"
@@ -140,7 +141,6 @@ bool shows_in_presence(const Principal& who);
 
 // Unix time in milliseconds (wall clock, for timestamps people and clients read).
 int64_t unix_ms();
-// A random RFC 4122 version-4 UUID string.
-std::string random_uuid();
+using core::random_uuid;
 
 }  // namespace pincer::gateway

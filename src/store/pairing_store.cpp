@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "store/database.hpp"
+#include "store/rows.hpp"
 #include "store/transaction.hpp"
 
 namespace pincer::store {
@@ -119,18 +120,7 @@ Result<std::vector<T>> query(Database& db, std::string_view sql, Bind bind, Read
   if (auto bound = bind(*statement); !bound) {
     return std::unexpected(bound.error());
   }
-  std::vector<T> out;
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return std::unexpected(row.error());
-    }
-    if (!*row) {
-      break;
-    }
-    out.push_back(read(*statement));
-  }
-  return out;
+  return collect_rows<T>(*statement, read);
 }
 
 Status no_binds(Statement&) {

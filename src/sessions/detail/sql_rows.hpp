@@ -7,14 +7,15 @@
 #include <string_view>
 #include <vector>
 
+#include "core/ids.hpp"
 #include "core/result.hpp"
 #include "store/database.hpp"
+#include "store/rows.hpp"
 #include "store/statement.hpp"
 
 namespace pincer::sessions::detail {
 
-// A random (version 4) UUID, lowercase with dashes.
-std::string random_uuid();
+using core::random_uuid;
 
 // Binds values to ?1..?n in order, stopping at the first failure.
 template <class... Values>
@@ -49,18 +50,7 @@ Result<std::vector<T>> query_rows(store::Database& db, std::string_view sql, Rea
   if (auto bound = bind_all(*statement, values...); !bound) {
     return std::unexpected(bound.error());
   }
-  std::vector<T> out;
-  while (true) {
-    auto row = statement->step();
-    if (!row) {
-      return std::unexpected(row.error());
-    }
-    if (!*row) {
-      break;
-    }
-    out.push_back(read(*statement));
-  }
-  return out;
+  return store::collect_rows<T>(*statement, read);
 }
 
 // The first row's column 0 as an integer (0 when there is no row): COUNT, MAX, changes.
