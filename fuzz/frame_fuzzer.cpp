@@ -26,10 +26,13 @@ void require(bool condition) {
   }
 }
 
-// Everything the gateway sends must be a JSON object.
+// Everything the gateway sends must be a JSON object. Read it the way clients do (JSON.parse has
+// no depth limit): Boost.JSON's default of 32 is shallower than the 64 levels frames may carry.
 json::object parse_sent(const std::string& text) {
   boost::system::error_code ec;
-  json::value value = json::parse(text, ec);
+  json::parse_options options;
+  options.max_depth = 1024;
+  json::value value = json::parse(text, ec, {}, options);
   require(!ec && value.is_object());
   return value.as_object();
 }
