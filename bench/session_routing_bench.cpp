@@ -29,7 +29,10 @@ pincer::core::Config fleet() {
     ],
   })",
       "pincer.json", [](const std::string&) { return std::optional<std::string>(); });
-  return load.config.value_or(pincer::core::Config{});
+  if (!load.config) {
+    return {};
+  }
+  return std::move(*load.config);
 }
 
 void BM_BuildSessionKey(benchmark::State& state) {

@@ -246,7 +246,10 @@ void run_doctor(CliContext& ctx, bool as_json) {
   }
   checks.push_back(check_database(*paths));
   // The remaining checks need a config; with an invalid one, judge the defaults.
-  core::Config config = load.config.value_or(core::Config{});
+  core::Config config;
+  if (load.config) {
+    config = std::move(*load.config);
+  }
   checks.push_back(check_gateway(config));
   checks.push_back(check_token(config));
   checks.push_back(check_model(config, env));

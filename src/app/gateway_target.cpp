@@ -45,7 +45,10 @@ void add_gateway_target_options(CLI::App& cmd, GatewayTargetFlags& flags) {
 gateway::ClientOptions resolve_gateway_target(const GatewayTargetFlags& flags,
                                               const core::ConfigLoad& load,
                                               const core::EnvLookup& env) {
-  core::Config config = load.config.value_or(core::Config{});
+  core::Config config;
+  if (load.config) {
+    config = std::move(*load.config);
+  }
   gateway::ClientOptions options;
   std::string remote_url = config_string(config, "remote", "url");
   bool remote = flags.url.empty() && !remote_url.empty();

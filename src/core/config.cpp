@@ -15,7 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int64_t kMaxSafeInteger = 9'007'199'254'740'991;  // what the reference's JSON allows
 
 // "10.0.0.1", "::1", "10.0.0.0/8" or "fd00::/8".
 bool is_ip_or_cidr(const std::string& text) {
@@ -211,6 +210,7 @@ void read_agents(ConfigReader& root, AgentsConfig& agents) {
   d.integer("maxConcurrent", agents.defaults.max_concurrent, 1, 1024);
   d.integer("timeoutSeconds", agents.defaults.timeout_seconds, 0, kMaxSafeInteger);
   d.string("userTimezone", agents.defaults.user_timezone);
+  detail::read_agent_runtime_defaults(d, agents.defaults);
   const std::string& zone = agents.defaults.user_timezone;
   if (!zone.empty()) {
     // The OS tz database is what the scheduler will use, so it is the judge here too.
@@ -239,6 +239,8 @@ std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
   detail::read_session(root, out.session);
   detail::read_bindings(root, out.agents, out.bindings);
   detail::read_messages(root, out.messages);
+  detail::read_models(root, out.models);
+  detail::read_auth(root, out.auth);
   root.take("$schema");
   root.finish();
   out.raw = document;

@@ -93,9 +93,21 @@ struct ModelSelection {
   std::vector<std::string> fallbacks;
 };
 
+// agents.defaults.compaction: summarising older turns when the history outgrows the context.
+struct CompactionConfig {
+  bool enabled = true;
+  std::optional<int64_t> keep_recent_tokens;  // unset: the runner's share of the window
+  std::string model;                          // "provider/model"; empty: the turn's model
+};
+
 struct AgentDefaults {
   std::string workspace;  // empty: <state>/workspace
   ModelSelection model;
+  // off | minimal | low | medium | high (the /think levels); empty: off
+  std::string thinking_default;
+  CompactionConfig compaction;
+  int64_t bootstrap_max_chars = 12'000;        // one workspace file in the system prompt
+  int64_t bootstrap_total_max_chars = 40'000;  // all of them together
   int64_t max_concurrent = 4;
   int64_t timeout_seconds = 600;
   std::string user_timezone;  // IANA name; empty: the host's zone
@@ -223,6 +235,62 @@ struct MessagesConfig {
   QueueConfig queue;
 };
 
+// ---- models.* and auth.* ----------------------------------------------------------------------
+// Prices in US dollars per million tokens.
+struct ModelCost {
+  double input = 0;
+  double output = 0;
+  double cache_read = 0;
+  double cache_write = 0;
+};
+
+// One models.providers.<id>.models[] entry.
+struct ModelDefinition {
+  std::string id;
+  std::string name;
+  std::string api;  // overrides the provider's api for this model
+  std::optional<int64_t> context_window;
+  std::optional<int64_t> context_tokens;  // cap on active input below the native window
+  std::optional<int64_t> max_tokens;
+  std::optional<bool> reasoning;
+  std::vector<std::string> input;  // "text", "image"
+  std::optional<ModelCost> cost;
+  boost::json::object params;  // temperature, maxTokens, extraBody ...
+};
+
+// models.providers.<id>: a custom endpoint or overrides for a built-in provider.
+struct ModelProviderConfig {
+  std::string id;
+  std::string base_url;
+  std::string api_key;  // may come from ${ENV}
+  std::string api;      // anthropic-messages | openai-completions | openai-responses |
+                        // google-generative-ai | ollama
+  std::map<std::string, std::string> headers;
+  std::vector<ModelDefinition> models;
+  std::optional<int64_t> timeout_seconds;
+};
+
+enum class ModelsMode { merge, replace };
+
+struct ModelsConfig {
+  ModelsMode mode = ModelsMode::merge;  // replace: only configured providers exist
+  std::map<std::string, ModelProviderConfig> providers;
+};
+
+// auth.profiles.<id>: metadata and routing only; the secrets live in state.db.
+struct AuthProfileConfig {
+  std::string id;
+  std::string provider;
+  std::string mode;  // api_key | token | oauth
+  std::string email;
+  std::string display_name;
+};
+
+struct AuthConfig {
+  std::map<std::string, AuthProfileConfig> profiles;
+  std::map<std::string, std::vector<std::string>> order;  // provider -> profile ids
+};
+
 struct Config {
   GatewayConfig gateway;
   LoggingConfig logging;
@@ -231,6 +299,8 @@ struct Config {
   SessionConfig session;
   std::vector<Binding> bindings;
   MessagesConfig messages;
+  ModelsConfig models;
+  AuthConfig auth;
   // The whole document after ${VAR} substitution, for sections other subsystems read
   // themselves (channels, models, ...) until they get typed structs here.
   boost::json::value raw = boost::json::object();

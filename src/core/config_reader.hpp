@@ -24,6 +24,9 @@
 
 namespace pincer::core {
 
+// The largest integer the reference's JSON (JavaScript numbers) holds exactly.
+inline constexpr int64_t kMaxSafeInteger = 9'007'199'254'740'991;
+
 class ConfigReader {
  public:
   // `value` may be null when the section is absent; then every read keeps its default.

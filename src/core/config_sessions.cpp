@@ -18,7 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int64_t kMaxSafeInteger = 9'007'199'254'740'991;
 
 const std::initializer_list<std::pair<std::string_view, DmScope>> kDmScopes = {
     {"main", DmScope::main},

@@ -127,15 +127,6 @@ Status no_binds(Statement&) {
   return {};
 }
 
-// Binds values to ?1..?n in order, stopping at the first failure.
-template <class... Values>
-Status bind_all(Statement& statement, const Values&... values) {
-  Status status;
-  int index = 1;
-  (void)((status = statement.bind(index++, values), status.has_value()) && ...);
-  return status;
-}
-
 Status write_device(Database& db, const PairedDevice& d) {
   std::string sql = "INSERT OR REPLACE INTO paired_devices (" + std::string(kDeviceColumns) +
                     ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";

@@ -114,6 +114,47 @@ constexpr std::array kStateMigrations{
       );
       CREATE UNIQUE INDEX transcript_entries_entry_id ON transcript_entries (entry_id);
     )sql"},
+    Migration{4, "auth_profiles_and_usage", R"sql(
+      CREATE TABLE auth_profiles (
+        profile_id TEXT PRIMARY KEY,
+        provider TEXT NOT NULL,
+        type TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        email TEXT,
+        display_name TEXT,
+        expires_at_ms BIGINT,
+        created_at_ms BIGINT NOT NULL
+      );
+      CREATE INDEX auth_profiles_provider ON auth_profiles (provider);
+      CREATE TABLE auth_profile_state (
+        profile_id TEXT PRIMARY KEY,
+        last_used_ms BIGINT NOT NULL DEFAULT 0,
+        last_good_ms BIGINT NOT NULL DEFAULT 0,
+        error_count BIGINT NOT NULL DEFAULT 0,
+        last_failure_ms BIGINT NOT NULL DEFAULT 0,
+        last_failure_reason TEXT,
+        cooldown_until_ms BIGINT NOT NULL DEFAULT 0,
+        cooldown_model TEXT,
+        disabled_until_ms BIGINT NOT NULL DEFAULT 0,
+        disabled_reason TEXT
+      );
+      CREATE TABLE model_usage (
+        id INTEGER PRIMARY KEY,
+        at_ms BIGINT NOT NULL,
+        session_key TEXT NOT NULL,
+        agent_id TEXT NOT NULL,
+        run_id TEXT,
+        provider TEXT NOT NULL,
+        model TEXT NOT NULL,
+        profile_id TEXT,
+        input_tokens BIGINT NOT NULL,
+        output_tokens BIGINT NOT NULL,
+        cache_read_tokens BIGINT NOT NULL,
+        cache_write_tokens BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL
+      );
+      CREATE INDEX model_usage_at ON model_usage (at_ms);
+    )sql"},
 };
 
 }  // namespace

@@ -16,5 +16,10 @@ void read_session(ConfigReader& root, SessionConfig& out);
 // Needs the roster to check that every binding names a configured agent.
 void read_bindings(ConfigReader& root, const AgentsConfig& agents, std::vector<Binding>& out);
 void read_messages(ConfigReader& root, MessagesConfig& out);
+// models.* (custom providers, model definitions) and auth.* (profile metadata, rotation order).
+void read_models(ConfigReader& root, ModelsConfig& out);
+void read_auth(ConfigReader& root, AuthConfig& out);
+// agents.defaults.{thinkingDefault, compaction, bootstrapMaxChars, bootstrapTotalMaxChars}.
+void read_agent_runtime_defaults(ConfigReader& defaults, AgentDefaults& out);
 
 }  // namespace pincer::core::detail

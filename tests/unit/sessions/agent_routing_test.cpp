@@ -11,7 +11,10 @@ namespace {
 core::Config config_from(std::string_view text) {
   auto load = core::load_config_text(text, "pincer.json", testing::fake_env());
   EXPECT_TRUE(load.config) << load.describe_errors();
-  return load.config.value_or(core::Config{});
+  if (!load.config) {
+    return {};
+  }
+  return std::move(*load.config);
 }
 
 // One roster and binding list covering every tier; each row says who answers and why.
