@@ -31,6 +31,9 @@ struct StreamOptions {
   // environment for each call.
   std::string proxy;
   bool use_environment_proxy = true;
+  // Send even loopback targets through the proxy, so a test can put a proxy in front of a
+  // 127.0.0.1 fake. Never set outside tests.
+  bool proxy_loopback_for_test = false;
 };
 
 boost::asio::awaitable<std::expected<ModelResponse, ProviderError>> stream_model(
