@@ -51,12 +51,17 @@ void append_tools(std::string& out, const SystemPromptInputs& in) {
     return;
   }
   out += "\n## Tools\nCall tools through the tool interface; their schemas are authoritative.\n";
+  // Tools without guidance share one line: their schema already describes them.
+  std::string plain;
   for (const auto& tool : in.tools) {
-    out += "- " + tool.name;
-    if (!tool.guidance.empty()) {
-      out += ": " + one_line(tool.guidance, kToolGuidanceBytes);
+    if (tool.guidance.empty()) {
+      plain += (plain.empty() ? "Tools: " : ", ") + tool.name;
+    } else {
+      out += "- " + tool.name + ": " + one_line(tool.guidance, kToolGuidanceBytes) + '\n';
     }
-    out += '\n';
+  }
+  if (!plain.empty()) {
+    out += plain + '\n';
   }
   out +=
       "Act within the turn: keep going until done or blocked, check results instead of "
@@ -144,7 +149,13 @@ void append_files(std::string& out, const SystemPromptInputs& in) {
       out += "\n# Workspace files\n";
       any = true;
     }
-    out += "\n## " + file.name + "\n" + file.text;
+    // Starter files open with their own "# NAME" heading; a second one would only cost tokens.
+    if (!file.text.starts_with("# " + file.name)) {
+      out += "\n## " + file.name + '\n';
+    } else {
+      out += '\n';
+    }
+    out += file.text;
     if (!file.text.empty() && file.text.back() != '\n') {
       out += '\n';
     }

@@ -24,6 +24,21 @@ constexpr std::string_view kBootstrapName = "BOOTSTRAP.md";
 // gets a pointer to the file instead.
 constexpr std::size_t kMinUsefulBytes = 256;
 
+// Only blank lines and Markdown headings: the heartbeat convention for "no checks", so there is
+// nothing worth sending.
+bool effectively_empty(std::string_view text) {
+  while (!text.empty()) {
+    auto nl = text.find('\n');
+    auto line = text.substr(0, nl);
+    auto first = line.find_first_not_of(" \t\r");
+    if (first != std::string_view::npos && line[first] != '#') {
+      return false;
+    }
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+  }
+  return true;
+}
+
 bool is_file(const fs::path& path) {
   std::error_code ec;
   return fs::is_regular_file(path, ec);
@@ -69,6 +84,9 @@ std::vector<WorkspaceFile> load_workspace_files(const fs::path& dir,
       continue;
     }
     file.raw_bytes = text->size();
+    if (file.name == "HEARTBEAT.md" && effectively_empty(*text)) {
+      continue;
+    }
     std::size_t left = caps.total > used ? caps.total - used : 0;
     std::size_t cap = std::min(caps.per_file, left);
     if (text->size() > cap && cap < kMinUsefulBytes) {

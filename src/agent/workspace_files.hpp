@@ -4,6 +4,7 @@
 // so one runaway file cannot eat the context window or the user's money. A capped file keeps its
 // head and tail and says, in the middle, that it was cut and where the whole file is.
 //
+// HEARTBEAT.md with only headings and blank lines (the "no checks" form) is skipped too.
 // Missing files are skipped without a word: a workspace may hold any subset. A file that exists
 // but cannot be read is injected as a one-line note, so the model knows and can tell its person.
 

@@ -84,6 +84,17 @@ TEST(WorkspaceFiles, LoadsPresentFilesInOrderAndSkipsMissing) {
   EXPECT_EQ(files[2].raw_bytes, 13u);
 }
 
+// A HEARTBEAT.md of headings only means "no checks" and is not sent; one with a task is.
+TEST(WorkspaceFiles, SkipsHeartbeatWithOnlyHeadings) {
+  testing::TempDir dir;
+  write(dir / "HEARTBEAT.md", "# HEARTBEAT.md\n\n# keep this short\n");
+  EXPECT_TRUE(load_workspace_files(dir.path()).empty());
+  write(dir / "HEARTBEAT.md", "# HEARTBEAT.md\n- check the inbox\n");
+  auto files = load_workspace_files(dir.path());
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[0].name, "HEARTBEAT.md");
+}
+
 // BOOTSTRAP.md comes last and only while it exists (first run).
 TEST(WorkspaceFiles, BootstrapOnlyWhilePresent) {
   testing::TempDir dir;
@@ -247,8 +258,26 @@ TEST(SystemPrompt, StarterWorkspaceFigures) {
   if (std::getenv("PINCER_PRINT_PROMPT") != nullptr) {
     std::cout << prompt.stable << "----- suffix -----\n" << prompt.suffix;
   }
-  EXPECT_EQ(prompt.report.files.size(), 7u);  // seeded files, BOOTSTRAP.md included
+  // Seeded files with BOOTSTRAP.md; HEARTBEAT.md holds only comment headings, so it is skipped.
+  EXPECT_EQ(prompt.report.files.size(), 6u);
   EXPECT_LT(prompt.report.bytes, 8192u);
+
+  // Without per-tool guidance lines (the schemas already describe each tool).
+  for (auto& tool : in.tools) {
+    tool.guidance.clear();
+  }
+  auto names_only = build_system_prompt(in);
+  std::cout << "[figures] same, tool names only: " << names_only.report.bytes << " B, ~"
+            << names_only.report.estimated_tokens << " tokens\n";
+  EXPECT_NE(names_only.stable.find("Tools: read, write, edit, exec"), std::string::npos);
+  EXPECT_LT(names_only.report.bytes, prompt.report.bytes);
+
+  // After the first run (BOOTSTRAP.md deleted).
+  std::filesystem::remove(dir / "BOOTSTRAP.md");
+  in.files = load_workspace_files(dir.path());
+  auto later = build_system_prompt(in);
+  std::cout << "[figures] after first run, tool names only: " << later.report.bytes << " B, ~"
+            << later.report.estimated_tokens << " tokens\n";
 }
 
 }  // namespace
