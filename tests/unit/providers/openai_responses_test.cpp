@@ -324,6 +324,55 @@ TEST(OpenAiResponsesDecoder, TruncatedStreamIsAPartialTimeout) {
   }
 }
 
+// The fake renderer follows the documented framing: the event name repeats the data's type and
+// sequence numbers count up from 0 without gaps.
+TEST(OpenAiResponsesRenderer, EventsNameTheirTypeAndCountSequenceNumbers) {
+  fakes::FakeReply reply;
+  reply.thinking = "hmm";
+  reply.text = "Hello";
+  reply.tool_calls.push_back({"", "read", json::object{{"path", "a"}}});
+  auto events = testing::split_sse_for_test(
+      join_chunks_for_test(fakes::render_openai_responses_stream(reply)));
+  ASSERT_GT(events.size(), 10U);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    json::object data = json::parse(events[i].data).as_object();
+    EXPECT_EQ(data.at("type").as_string(), events[i].event);
+    EXPECT_EQ(data.at("sequence_number").as_int64(), static_cast<int64_t>(i));
+  }
+  EXPECT_EQ(events.front().event, "response.created");
+  EXPECT_EQ(events.back().event, "response.completed");
+}
+
+// Servers that send only the final response (no deltas) still produce the reply, and a refusal
+// content part makes it a refusal.
+TEST(OpenAiResponsesDecoder, FinalOutputWithoutDeltasIsRead) {
+  std::string stream =
+      "event: response.completed\ndata: "
+      R"({"type":"response.completed","sequence_number":0,"response":{"id":"r1","status":"completed","model":"m","output":[{"type":"reasoning","id":"rs","summary":[{"type":"summary_text","text":"why"}]},{"type":"message","id":"m1","role":"assistant","content":[{"type":"output_text","text":"Hi"}]},{"type":"function_call","id":"fc","call_id":"call_9","name":"ls","arguments":"{}"}],"usage":{"input_tokens":5,"output_tokens":2}}})"
+      "\n\n";
+  RecordingSink sink;
+  auto result = replay_sse_for_test(adapter(), stream, sink);
+  ASSERT_TRUE(result) << result.error().message;
+  ASSERT_EQ(result->message.parts.size(), 3U);
+  EXPECT_EQ(std::get<ThinkingPart>(result->message.parts[0]).text, "why");
+  EXPECT_EQ(std::get<TextPart>(result->message.parts[1]).text, "Hi");
+  EXPECT_EQ(std::get<ToolCallPart>(result->message.parts[2]).id, "call_9");
+  EXPECT_EQ(result->stop, StopReason::tool_use);
+  EXPECT_EQ(sink.text_, "Hi");
+  EXPECT_EQ(result->usage.input, 5);
+
+  std::string refusal =
+      "data: "
+      R"({"type":"response.refusal.delta","sequence_number":0,"item_id":"m","output_index":0,"content_index":0,"delta":"I can't help with that."})"
+      "\n\ndata: "
+      R"({"type":"response.completed","sequence_number":1,"response":{"id":"r2","status":"completed","output":[]}})"
+      "\n\n";
+  auto refused = replay_sse_for_test(adapter(), refusal, sink);
+  ASSERT_TRUE(refused) << refused.error().message;
+  EXPECT_EQ(refused->stop, StopReason::refusal);
+  EXPECT_EQ(std::get<TextPart>(refused->message.parts.at(0)).text, "I can't help with that.");
+}
+
 // HTTP error bodies: the code field decides, the message is kept for the user.
 TEST(OpenAiResponsesErrors, HttpErrorBodiesAreClassifiedByCode) {
   auto quota = adapter().read_error(
