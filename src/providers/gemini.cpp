@@ -160,8 +160,32 @@ int64_t thinking_budget(ThinkingLevel level) {
   return 24576;
 }
 
-json::array gemini_parts(const Message& message) {
+// Gemini 3 and later reject a replayed function call without its thoughtSignature. Calls that
+// came from elsewhere (another provider, an older transcript) have none, so the first call of
+// such a turn carries the sentinel Google documents for skipping the check.
+constexpr std::string_view kSkipSignatureCheck = "skip_thought_signature_validator";
+
+bool requires_thought_signatures(std::string_view model) {
+  std::size_t at = model.find("gemini-");
+  if (at == std::string_view::npos) {
+    return false;
+  }
+  int major = 0;
+  for (std::size_t i = at + 7; i < model.size() && model[i] >= '0' && model[i] <= '9'; ++i) {
+    major = major * 10 + (model[i] - '0');
+  }
+  return major >= 3;
+}
+
+json::array gemini_parts(const Message& message, bool signatures_required) {
   json::array parts;
+  bool turn_signed = false;
+  for (const Part& part : message.parts) {
+    if (const auto* call = std::get_if<ToolCallPart>(&part)) {
+      turn_signed = turn_signed || !call->signature.empty();
+    }
+  }
+  bool sentinel_pending = signatures_required && !turn_signed;
   for (const Part& part : message.parts) {
     if (const auto* text = std::get_if<TextPart>(&part)) {
       if (!text->text.empty()) {
@@ -171,8 +195,15 @@ json::array gemini_parts(const Message& message) {
       parts.push_back(json::object{
           {"inlineData", json::object{{"mimeType", image->media_type}, {"data", image->data}}}});
     } else if (const auto* call = std::get_if<ToolCallPart>(&part)) {
-      parts.push_back(json::object{
-          {"functionCall", json::object{{"name", call->name}, {"args", call->arguments}}}});
+      json::object function_call{
+          {"functionCall", json::object{{"name", call->name}, {"args", call->arguments}}}};
+      if (!call->signature.empty()) {
+        function_call["thoughtSignature"] = call->signature;
+      } else if (sentinel_pending) {
+        function_call["thoughtSignature"] = kSkipSignatureCheck;
+        sentinel_pending = false;
+      }
+      parts.push_back(std::move(function_call));
     } else if (const auto* result = std::get_if<ToolResultPart>(&part)) {
       parts.push_back(
           json::object{{"functionResponse",
@@ -185,11 +216,12 @@ json::array gemini_parts(const Message& message) {
 }
 
 // Consecutive messages of one role become one turn; Gemini expects user and model to alternate.
-json::array gemini_contents(const std::vector<Message>& messages) {
+json::array gemini_contents(const std::vector<Message>& messages, bool signatures_required) {
   json::array contents;
   std::string_view last_role;
   for (const Message& message : messages) {
-    json::array parts = gemini_parts(message);
+    json::array parts =
+        gemini_parts(message, signatures_required && message.role == Role::assistant);
     if (parts.empty()) {
       continue;
     }
@@ -360,6 +392,7 @@ class GeminiDecoder final : public StreamDecoder {
         tool_call.id = next_call_id();
       }
       tool_call.name = string_field(*call, "name");
+      tool_call.signature = string_field(part, "thoughtSignature");
       if (const auto* args = object_field(*call, "args")) {
         tool_call.arguments = *args;
       }
@@ -417,7 +450,8 @@ class GeminiAdapter final : public ApiAdapter {
   HttpRequestSpec build_request(const ModelRequest& request,
                                 const Endpoint& endpoint) const override {
     json::object body;
-    body["contents"] = gemini_contents(request.messages);
+    body["contents"] =
+        gemini_contents(request.messages, requires_thought_signatures(request.model));
     std::string system = request.system;
     if (!request.system_suffix.empty()) {
       system += system.empty() ? "" : "\n\n";

@@ -5,7 +5,8 @@
 // whose JSON Schemas are cut down to the OpenAPI subset Gemini accepts. The reply streams back as
 // whole GenerateContentResponse objects, one per event: parts to accumulate, a finishReason on
 // the last, and usageMetadata (the last one counts). Gemini gives function calls no ids, so the
-// decoder makes them up; function responses are matched by name.
+// decoder makes them up; function responses are matched by name. A call's thoughtSignature is
+// kept on the ToolCallPart and sent back with it, as Gemini 3 requires.
 
 #include "providers/api_adapter.hpp"
 

@@ -103,6 +103,7 @@ TEST(GeminiRequest, CarriesContentsSystemInstructionAndGenerationConfig) {
   EXPECT_EQ(model[0].at("text"), "Reading.");
   EXPECT_EQ(model[1].at("functionCall").at("name"), "read");
   EXPECT_EQ(model[1].at("functionCall").at("args"), (json::object{{"path", "a.txt"}}));
+  EXPECT_FALSE(model[1].as_object().contains("thoughtSignature"));  // Gemini 2.5 needs none
   EXPECT_EQ(contents[2].at("role"), "user");
   const json::value& response = contents[2].at("parts").at(0).at("functionResponse");
   EXPECT_EQ(response.at("name"), "read");
@@ -162,6 +163,38 @@ TEST(GeminiRequest, ThinkingLevelsSetThinkingConfig) {
   EXPECT_EQ(generation.at("topP").as_double(), 0.9);
   EXPECT_EQ(generation.at("maxOutputTokens"), 2048);
   EXPECT_TRUE(body.contains("safetySettings"));
+}
+
+// Gemini 3 requires each replayed call's thoughtSignature: a kept one goes back verbatim; a turn
+// whose calls have none (they came from another provider) gets Google's skip sentinel once.
+TEST(GeminiRequest, Gemini3CallsCarryThoughtSignatures) {
+  ModelRequest request;
+  request.model = "gemini-3-pro-preview";
+  request.messages.push_back(Message{Role::user, {TextPart{"go"}}});
+  ToolCallPart signed_call{"call_1", "read", json::object{{"path", "a"}}};
+  signed_call.signature = "c2lnbmF0dXJl";
+  request.messages.push_back(
+      Message{Role::assistant, {signed_call, ToolCallPart{"call_2", "read", json::object{}}}});
+  request.messages.push_back(Message{Role::user,
+                                     {ToolResultPart{"call_1", "read", "a", false},
+                                      ToolResultPart{"call_2", "read", "b", false}}});
+  request.messages.push_back(Message{Role::assistant,
+                                     {ToolCallPart{"toolu_1", "exec", json::object{}},
+                                      ToolCallPart{"toolu_2", "exec", json::object{}}}});
+  request.messages.push_back(Message{Role::user,
+                                     {ToolResultPart{"toolu_1", "exec", "ok", false},
+                                      ToolResultPart{"toolu_2", "exec", "ok", false}}});
+  json::object body =
+      json::parse(adapter().build_request(request, Endpoint{std::string(kBase), "k", {}}).body)
+          .as_object();
+  const json::array& contents = body.at("contents").as_array();
+  ASSERT_EQ(contents.size(), 5U);
+  const json::array& signed_turn = contents[1].at("parts").as_array();
+  EXPECT_EQ(signed_turn[0].at("thoughtSignature"), "c2lnbmF0dXJl");
+  EXPECT_FALSE(signed_turn[1].as_object().contains("thoughtSignature"));
+  const json::array& foreign_turn = contents[3].at("parts").as_array();
+  EXPECT_EQ(foreign_turn[0].at("thoughtSignature"), "skip_thought_signature_validator");
+  EXPECT_FALSE(foreign_turn[1].as_object().contains("thoughtSignature"));
 }
 
 // Text chunks (CRLF-framed, as Google sends them) are joined; the last usageMetadata counts.
@@ -263,6 +296,7 @@ data: {"candidates": [{"content": {"parts": [{"text": " tool says:"},{"functionC
   const auto& call = std::get<ToolCallPart>(result->message.parts[1]);
   EXPECT_EQ(call.name, "get_weather");
   EXPECT_EQ(call.arguments, (json::object{{"city", "Oslo"}, {"units", "metric"}}));
+  EXPECT_EQ(call.signature, "CiIB");
   EXPECT_EQ(result->stop, StopReason::tool_use);
   EXPECT_EQ(result->usage.input, 25);
   EXPECT_EQ(result->usage.output, 14);
