@@ -1,7 +1,7 @@
 #include "providers/gemini.hpp"
 
-#include <array>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -177,7 +177,10 @@ bool requires_thought_signatures(std::string_view model) {
   return major >= 3;
 }
 
-json::array gemini_parts(const Message& message, bool signatures_required) {
+// `call_names` maps call ids seen so far to tool names: Gemini matches a functionResponse to its
+// call by name, and a result recorded without one still has to name its tool.
+json::array gemini_parts(const Message& message, bool signatures_required,
+                         std::map<std::string, std::string, std::less<>>& call_names) {
   json::array parts;
   bool turn_signed = false;
   for (const Part& part : message.parts) {
@@ -195,6 +198,7 @@ json::array gemini_parts(const Message& message, bool signatures_required) {
       parts.push_back(json::object{
           {"inlineData", json::object{{"mimeType", image->media_type}, {"data", image->data}}}});
     } else if (const auto* call = std::get_if<ToolCallPart>(&part)) {
+      call_names[call->id] = call->name;
       json::object function_call{
           {"functionCall", json::object{{"name", call->name}, {"args", call->arguments}}}};
       if (!call->signature.empty()) {
@@ -205,10 +209,14 @@ json::array gemini_parts(const Message& message, bool signatures_required) {
       }
       parts.push_back(std::move(function_call));
     } else if (const auto* result = std::get_if<ToolResultPart>(&part)) {
-      parts.push_back(
-          json::object{{"functionResponse",
-                        json::object{{"name", result->name},
-                                     {"response", json::object{{"content", result->text}}}}}});
+      std::string_view name = result->name;
+      if (auto known = call_names.find(result->call_id);
+          name.empty() && known != call_names.end()) {
+        name = known->second;
+      }
+      parts.push_back(json::object{
+          {"functionResponse",
+           json::object{{"name", name}, {"response", json::object{{"content", result->text}}}}}});
     }
     // Thinking stays out: Gemini's thought summaries are for display, not model input.
   }
@@ -219,9 +227,10 @@ json::array gemini_parts(const Message& message, bool signatures_required) {
 json::array gemini_contents(const std::vector<Message>& messages, bool signatures_required) {
   json::array contents;
   std::string_view last_role;
+  std::map<std::string, std::string, std::less<>> call_names;
   for (const Message& message : messages) {
     json::array parts =
-        gemini_parts(message, signatures_required && message.role == Role::assistant);
+        gemini_parts(message, signatures_required && message.role == Role::assistant, call_names);
     if (parts.empty()) {
       continue;
     }

@@ -175,9 +175,9 @@ TEST(GeminiRequest, Gemini3CallsCarryThoughtSignatures) {
   signed_call.signature = "c2lnbmF0dXJl";
   request.messages.push_back(
       Message{Role::assistant, {signed_call, ToolCallPart{"call_2", "read", json::object{}}}});
-  request.messages.push_back(Message{Role::user,
-                                     {ToolResultPart{"call_1", "read", "a", false},
-                                      ToolResultPart{"call_2", "read", "b", false}}});
+  request.messages.push_back(Message{
+      Role::user,
+      {ToolResultPart{"call_1", "", "a", false}, ToolResultPart{"call_2", "read", "b", false}}});
   request.messages.push_back(Message{Role::assistant,
                                      {ToolCallPart{"toolu_1", "exec", json::object{}},
                                       ToolCallPart{"toolu_2", "exec", json::object{}}}});
@@ -192,6 +192,8 @@ TEST(GeminiRequest, Gemini3CallsCarryThoughtSignatures) {
   const json::array& signed_turn = contents[1].at("parts").as_array();
   EXPECT_EQ(signed_turn[0].at("thoughtSignature"), "c2lnbmF0dXJl");
   EXPECT_FALSE(signed_turn[1].as_object().contains("thoughtSignature"));
+  // A result recorded without its tool's name is named after its call.
+  EXPECT_EQ(contents[2].at("parts").at(0).at("functionResponse").at("name"), "read");
   const json::array& foreign_turn = contents[3].at("parts").as_array();
   EXPECT_EQ(foreign_turn[0].at("thoughtSignature"), "skip_thought_signature_validator");
   EXPECT_FALSE(foreign_turn[1].as_object().contains("thoughtSignature"));
