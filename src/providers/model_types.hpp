@@ -37,6 +37,10 @@ struct ToolCallPart {
   std::string id;  // the provider's call id (generated when the API has none, e.g. Gemini)
   std::string name;
   boost::json::object arguments;
+  // Opaque, provider-issued, sent back verbatim with the call: Gemini's thoughtSignature, which
+  // Gemini 3 requires on replayed function calls. Empty for the other APIs. (The `{}` keeps
+  // three-field aggregate initialisation free of missing-initializer warnings.)
+  std::string signature{};
 };
 
 // Sent back in a user message (Anthropic's convention); adapters move it where their API wants
