@@ -54,7 +54,7 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
                  core::StatePaths paths, core::Config config)
     : io_(io),
       pool_(pool),
-      database_(database),
+      database_(pool, database),
       paths_(std::move(paths)),
       config_(std::move(config)),
       rate_limiter_(config_.gateway.auth.rate_limit),

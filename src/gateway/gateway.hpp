@@ -35,6 +35,7 @@
 #include "gateway/shared_secret.hpp"
 #include "sessions/lane_registry.hpp"
 #include "store/database.hpp"
+#include "store/database_access.hpp"
 
 namespace pincer::gateway {
 
@@ -67,12 +68,9 @@ class Gateway {
   // Runs fn(Database&) on the blocking pool, one call at a time, and resumes on the I/O thread.
   template <class Fn>
   auto with_database(Fn fn) -> boost::asio::awaitable<std::invoke_result_t<Fn&, store::Database&>> {
-    auto call = [this, &fn]() {
-      std::lock_guard lock(database_mutex_);
-      return fn(database_);
-    };
-    co_return co_await core::run_blocking(pool_, call);
+    co_return co_await database_.with(std::move(fn));
   }
+  store::DatabaseAccess& database() { return database_; }
 
   // Connections register once their handshake succeeds (and leave on close).
   void attach(const std::shared_ptr<Connection>& connection);
@@ -109,8 +107,7 @@ class Gateway {
 
   boost::asio::io_context& io_;
   boost::asio::thread_pool& pool_;
-  store::Database& database_;
-  std::mutex database_mutex_;  // guards database_: handlers may run on either pool thread
+  store::DatabaseAccess database_;
   core::StatePaths paths_;
   core::Config config_;
   MethodRegistry methods_;

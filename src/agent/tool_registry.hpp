@@ -1,0 +1,64 @@
+#pragma once
+// The tools the model may call: name, JSON schema and a one-line hint for the system prompt,
+// and the coroutine that runs a call. The Tools issue fills the registry (exec, files, web,
+// memory ...) and adds policy; the runner only looks tools up and runs them.
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include "providers/model_types.hpp"
+
+namespace pincer::sessions {
+class RunControl;
+}
+
+namespace pincer::agent {
+
+// What a running tool call knows about its turn.
+struct ToolContext {
+  std::string agent_id;
+  std::string session_key;
+  std::string run_id;
+  std::string call_id;
+  std::filesystem::path workspace;
+  sessions::RunControl* control = nullptr;  // aborted() / cancellation of the turn
+};
+
+struct ToolOutput {
+  std::string text;
+  bool is_error = false;
+};
+
+using ToolHandler = std::function<boost::asio::awaitable<ToolOutput>(
+    const boost::json::object& arguments, ToolContext& context)>;
+
+struct ToolSpec {
+  providers::ToolSchema schema;
+  std::string guidance;  // one line for the system prompt; empty: the name alone
+  // Whether calls may run alongside other calls of the same step (reads yes, shell no).
+  bool parallel_safe = true;
+  ToolHandler handler;
+};
+
+class ToolRegistry {
+ public:
+  // A second tool with the same name replaces the first.
+  void add(ToolSpec spec);
+  bool remove(std::string_view name);
+  const ToolSpec* find(std::string_view name) const;
+  // Sorted by name, so the schemas the model sees (and the prompt cache key) are stable.
+  std::vector<const ToolSpec*> list() const;
+  std::size_t size() const { return tools_.size(); }
+
+ private:
+  std::map<std::string, ToolSpec, std::less<>> tools_;
+};
+
+}  // namespace pincer::agent
