@@ -80,6 +80,7 @@ class AgentService {
   boost::asio::awaitable<RunOutcome> run(ChatRequest request, RunObserver* observer);
 
  private:
+  Submitted submit_observed(ChatRequest request, RunObserver* observer);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -106,8 +106,8 @@ struct AgentDefaults {
   // off | minimal | low | medium | high (the /think levels); empty: off
   std::string thinking_default;
   CompactionConfig compaction;
-  int64_t bootstrap_max_chars = 12'000;        // one workspace file in the system prompt
-  int64_t bootstrap_total_max_chars = 40'000;  // all of them together
+  int64_t bootstrap_max_chars = 20'000;        // one workspace file in the system prompt
+  int64_t bootstrap_total_max_chars = 60'000;  // all of them together
   int64_t max_concurrent = 4;
   int64_t timeout_seconds = 600;
   std::string user_timezone;  // IANA name; empty: the host's zone
