@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <string>
 #include <thread>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -60,6 +63,47 @@ TEST(RunBlocking, HandlesMoveOnlyAndVoid) {
   pool.join();
   EXPECT_EQ(value, 42);
   EXPECT_TRUE(ran);
+}
+
+// Regression: aborting a turn while it waited on the database terminated the gateway — the
+// caller's cancellation reached the pool coroutine, whose co_spawn threw on the pool thread.
+// The work finishes, the caller resumes, and nothing escapes.
+TEST(RunBlocking, CallerCancelledWhileWorkRunsDoesNotEscape) {
+  asio::io_context io;
+  asio::thread_pool pool(1);
+  asio::cancellation_signal cancel;
+  std::promise<void> started;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  bool work_done = false;
+  bool resumed = false;
+  std::exception_ptr caller_error;
+  asio::co_spawn(
+      io,
+      [&]() -> asio::awaitable<void> {
+        auto work = [&] {
+          started.set_value();
+          released.wait();
+          work_done = true;
+          return 7;
+        };
+        int value = co_await run_blocking(pool, work);
+        resumed = value == 7;
+      },
+      asio::bind_cancellation_slot(cancel.slot(),
+                                   [&](std::exception_ptr error) { caller_error = error; }));
+  std::thread driver([&] {
+    started.get_future().wait();
+    asio::post(io, [&] {
+      cancel.emit(asio::cancellation_type::all);
+      release.set_value();
+    });
+  });
+  io.run();
+  driver.join();
+  pool.join();
+  EXPECT_TRUE(work_done);
+  EXPECT_TRUE(resumed || caller_error != nullptr);
 }
 
 }  // namespace
