@@ -232,5 +232,44 @@ TEST_F(Cli, DoctorFlagsLoosePermissions) {
   EXPECT_NE(r.out.find("chmod 700"), std::string::npos);
 }
 
+// models list shows the catalog; auth add stores a key (masked in every view), list shows where
+// each credential comes from, remove forgets it and a second remove says nothing is there.
+TEST_F(Cli, ModelsCatalogAndCredentials) {
+  auto list = run({"models", "list", "--json"});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto catalog = json::parse(list.out).as_object();
+  bool sonnet = false;
+  for (const auto& model : catalog.at("models").as_array()) {
+    sonnet = sonnet || model.at("ref").as_string() == "anthropic/claude-sonnet-4-5";
+  }
+  EXPECT_TRUE(sonnet) << list.out;
+
+  auto add = run({"models", "auth", "add", "--provider", "anthropic", "--key-stdin"},
+                 "sk-ant-secret-value-1234\n");
+  ASSERT_EQ(add.exit_code, 0) << add.err;
+  EXPECT_EQ(add.out.find("secret-value"), std::string::npos) << add.out;
+
+  auto env = isolated_env(state_.path());
+  env["OPENAI_API_KEY"] = "sk-openai-from-env-9876";
+  auto shown = run_pincer({"models", "auth", "list", "--json"}, env);
+  ASSERT_EQ(shown.exit_code, 0) << shown.err;
+  EXPECT_EQ(shown.out.find("secret-value"), std::string::npos);
+  EXPECT_EQ(shown.out.find("from-env"), std::string::npos);
+  auto profiles = json::parse(shown.out).at("profiles").as_array();
+  ASSERT_EQ(profiles.size(), 2u) << shown.out;
+  EXPECT_EQ(profiles[0].at("profileId").as_string(), "anthropic:default");
+  EXPECT_EQ(profiles[0].at("source").as_string(), "store");
+  EXPECT_EQ(profiles[1].at("provider").as_string(), "openai");
+  EXPECT_EQ(profiles[1].at("status").as_string(), "ok");
+
+  EXPECT_EQ(run({"models", "auth", "remove", "anthropic:default"}).exit_code, 0);
+  auto again = run({"models", "auth", "remove", "anthropic:default"});
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("no stored credential"), std::string::npos) << again.err;
+  auto unknown = run({"models", "auth", "add", "--provider", "nope", "--key", "x"});
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_NE(unknown.err.find("unknown provider"), std::string::npos) << unknown.err;
+}
+
 }  // namespace
 }  // namespace pincer::testing
