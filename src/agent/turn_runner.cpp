@@ -511,6 +511,10 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
       }
       outcome.status = RunStatus::error;
       outcome.error_reason = std::string(providers::to_string(failure.error.reason));
+      if (outcome.provider.empty()) {  // no step answered: name the model the turn chose
+        outcome.provider = selected_model->provider;
+        outcome.model = selected_model->id;
+      }
       if (failure.error.reason == providers::FailoverReason::context_overflow) {
         outcome.error = std::string(kContextExhausted);
       } else if (failure.no_credentials || failure.error.message.starts_with("No API key")) {

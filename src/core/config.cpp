@@ -110,6 +110,14 @@ void read_gateway(ConfigReader& root, GatewayConfig& gateway) {
   ui.boolean("dangerouslyAllowHostHeaderOriginFallback",
              gateway.control_ui_allow_host_header_origin_fallback);
   ui.finish();
+
+  ConfigReader http = r.object("http");
+  ConfigReader endpoints = http.object("endpoints");
+  ConfigReader chat_completions = endpoints.object("chatCompletions");
+  chat_completions.boolean("enabled", gateway.chat_completions_enabled);
+  chat_completions.finish();  // images.* (URL fetching policy) is not used yet: notes
+  endpoints.finish();
+  http.finish();
   r.finish();
 
   if (gateway.bind == BindMode::custom && gateway.custom_bind_host.empty()) {
@@ -265,7 +273,11 @@ boost::json::value typed_settings_json(const Config& config) {
                     {"basePath", g.control_ui_base_path},
                     {"allowedOrigins", json::array(g.control_ui_allowed_origins.begin(),
                                                    g.control_ui_allowed_origins.end())}}},
-      {"trustedProxies", json::array(g.trusted_proxies.begin(), g.trusted_proxies.end())}};
+      {"trustedProxies", json::array(g.trusted_proxies.begin(), g.trusted_proxies.end())},
+      {"http",
+       json::object{
+           {"endpoints", json::object{{"chatCompletions",
+                                       json::object{{"enabled", g.chat_completions_enabled}}}}}}}};
   json::object logging{
       {"level", to_string(l.level)},
       {"consoleLevel", to_string(l.console_level.value_or(l.level))},

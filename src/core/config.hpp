@@ -72,6 +72,9 @@ struct GatewayConfig {
   // Reverse proxies (IPs or CIDRs) whose X-Forwarded-For and identity headers are believed.
   std::vector<std::string> trusted_proxies;
   bool allow_real_ip_fallback = false;  // X-Real-IP when a trusted proxy sends no X-Forwarded-For
+  // gateway.http.endpoints.chatCompletions.enabled: the OpenAI-compatible /v1/chat/completions
+  // and /v1/models on the gateway port (full operator access for whoever holds the secret).
+  bool chat_completions_enabled = false;
 };
 
 struct LoggingConfig {

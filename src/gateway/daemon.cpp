@@ -243,6 +243,7 @@ int run_daemon(const DaemonOptions& options) {
                         path.starts_with("gateway.controlUi.allowedOrigins") ||
                         path.starts_with("gateway.trustedProxies") ||
                         path.starts_with("gateway.allowRealIpFallback") ||
+                        path.starts_with("gateway.http.endpoints.") ||
                         path.starts_with("gateway.reload");
             bool needs_restart = path.starts_with("gateway.") && !live;
             log::info("config", "{} changed{}", path,

@@ -16,6 +16,7 @@
 #include "core/log.hpp"
 #include "core/version.hpp"
 #include "gateway/protocol.hpp"
+#include "gateway/run_events.hpp"
 #include "gateway/scopes.hpp"
 
 namespace pincer::gateway {
@@ -51,7 +52,8 @@ std::string platform_string() {
 }  // namespace
 
 Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database& database,
-                 core::StatePaths paths, core::Config config)
+                 core::StatePaths paths, core::Config config,
+                 agent::AgentServiceOptions agent_options)
     : io_(io),
       pool_(pool),
       database_(pool, database),
@@ -61,19 +63,27 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
       idempotency_(io),
       nodes_(io),
       lanes_(lane_caps(config_)),
+      agent_(std::make_unique<agent::AgentService>(io, database_, lanes_, paths_, config_,
+                                                   agent_options)),
       started_(std::chrono::steady_clock::now()),
       boot_id_(random_uuid()),
       host_name_(read_host_name()),
       tick_timer_(io),
       presence_timer_(io),
-      idle_timer_(io, asio::steady_timer::time_point::max()) {}
+      idle_timer_(io, asio::steady_timer::time_point::max()) {
+  run_events_ = std::make_unique<RunEventBroadcaster>(*this);
+  agent_->add_observer(run_events_.get());
+}
 
-Gateway::~Gateway() = default;
+Gateway::~Gateway() {
+  agent_->remove_observer(run_events_.get());
+}
 
 void Gateway::update_config(core::Config config) {
   config_ = std::move(config);
   rate_limiter_.configure(config_.gateway.auth.rate_limit);
   lanes_.apply(lane_caps(config_));
+  agent_->update_config(config_);
 }
 
 sessions::LaneCaps lane_caps(const core::Config& config) {
@@ -312,6 +322,8 @@ asio::awaitable<void> Gateway::drain(std::chrono::milliseconds bound, std::strin
     idle_timer_.expires_after(bound);
     co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  // Turns still running are stopped like a user abort: each keeps what its transcript holds.
+  agent_->abort_all();
   stopped_ = true;
   tick_timer_.cancel();
   presence_timer_.cancel();

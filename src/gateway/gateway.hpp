@@ -24,6 +24,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
+#include "agent/agent_service.hpp"
 #include "core/config.hpp"
 #include "core/executor.hpp"
 #include "core/ids.hpp"
@@ -39,10 +40,12 @@
 
 namespace pincer::gateway {
 
+class RunEventBroadcaster;
+
 class Gateway {
  public:
   Gateway(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::Database& database,
-          core::StatePaths paths, core::Config config);
+          core::StatePaths paths, core::Config config, agent::AgentServiceOptions agent_options = {});
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
   ~Gateway();
@@ -64,6 +67,9 @@ class Gateway {
   // The command lanes every agent turn goes through (sessions/lane_registry.hpp).
   sessions::LaneRegistry& lanes() { return lanes_; }
   const sessions::LaneRegistry& lanes() const { return lanes_; }
+  // The agent runtime: chat.send, agent, the OpenAI-compatible endpoint and sessions.compact
+  // submit turns here; its run events become `agent` and `chat` events (run_events.hpp).
+  agent::AgentService& agent() { return *agent_; }
 
   // Runs fn(Database&) on the blocking pool, one call at a time, and resumes on the I/O thread.
   template <class Fn>
@@ -115,6 +121,8 @@ class Gateway {
   IdempotencyCache idempotency_;
   NodeRegistry nodes_;
   sessions::LaneRegistry lanes_;
+  std::unique_ptr<agent::AgentService> agent_;  // after the lanes and database it uses
+  std::unique_ptr<RunEventBroadcaster> run_events_;  // observes agent_; destroyed first
   std::map<std::string, std::weak_ptr<Connection>, std::less<>> connections_;
   StateVersion state_version_{1, 1};
   std::chrono::steady_clock::time_point started_;

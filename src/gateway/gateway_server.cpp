@@ -19,6 +19,7 @@
 #include "core/version.hpp"
 #include "gateway/detail/websocket_session.hpp"
 #include "gateway/gateway.hpp"
+#include "gateway/openai_http.hpp"
 #include "gateway/origin_policy.hpp"
 #include "gateway/proxy_identity.hpp"
 
@@ -187,10 +188,25 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
     for (;;) {
       http::request_parser<http::string_body> parser;
       parser.header_limit(kMaxHeaderBytes);
-      parser.body_limit(kMaxBodyBytes);
+      // The header decides the body limit: the OpenAI-compatible endpoint takes images inline
+      // (20 MB), everything else 1 MB. Beast checks a declared Content-Length against the limit
+      // as the header completes, so the larger one is set first and the smaller one checked here.
+      parser.body_limit(kOpenAiHttpMaxBodyBytes);
       stream->expires_after(kIdleTimeout);
-      auto [ec, n] =
-          co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+      auto [ec, n] = co_await http::async_read_header(*stream, buffer, parser,
+                                                      asio::as_tuple(asio::use_awaitable));
+      bool openai = !ec && is_openai_http_target(gateway.config().gateway, parser.get().target());
+      if (!ec && !openai) {
+        parser.body_limit(kMaxBodyBytes);
+        if (parser.content_length().value_or(0) > kMaxBodyBytes) {
+          ec = http::error::body_limit;
+        }
+      }
+      if (!ec) {
+        auto [body_ec, body_n] =
+            co_await http::async_read(*stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+        ec = body_ec;
+      }
       if (ec) {
         // A peer closing, idling out or sending garbage is routine for a listener.
         if (ec != http::error::end_of_stream && ec != asio::error::operation_aborted &&
@@ -218,6 +234,13 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
         PeerInfo peer = peer_info(stream->socket(), parser.get(), config);
         co_await serve_websocket(gateway, stream, parser.release(), std::move(peer));
         break;
+      }
+      if (openai) {
+        bool keep = co_await serve_openai_http(gateway, *stream, parser.get());
+        if (!keep || draining) {
+          break;
+        }
+        continue;
       }
       auto response = respond(parser.get());
       bool keep_alive = response.keep_alive() && !draining;

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <array>
 
+#include <boost/json.hpp>
+
 #include "sessions/detail/sql_rows.hpp"
+#include "sessions/session_store.hpp"
 #include "store/database.hpp"
 #include "store/transaction.hpp"
 
@@ -221,6 +224,31 @@ Status TranscriptStore::for_each(std::string_view session_id, const Visitor& vis
     }
     cursor = chunk->back().seq;
   }
+}
+
+Result<AppendedEntry> append_assistant_text(store::Database& db, std::string_view session_key,
+                                            std::string_view text, std::string_view model,
+                                            std::string_view run_id, int64_t now_ms) {
+  namespace json = boost::json;
+  auto active = SessionStore(db).find_active(session_key);
+  if (!active) {
+    return std::unexpected(active.error());
+  }
+  if (!*active) {
+    return fail(Errc::not_found, "session not found: " + std::string(session_key));
+  }
+  NewTranscriptEntry entry;
+  entry.kind = EntryKind::assistant;
+  entry.role = "assistant";
+  entry.content = json::serialize(json::array{json::object{{"type", "text"}, {"text", text}}});
+  entry.model = std::string(model);
+  entry.run_id = std::string(run_id);
+  entry.created_at_ms = now_ms;
+  auto appended = TranscriptStore(db).append((*active)->session_id, std::span(&entry, 1), now_ms);
+  if (!appended) {
+    return std::unexpected(appended.error());
+  }
+  return appended->front();
 }
 
 }  // namespace pincer::sessions

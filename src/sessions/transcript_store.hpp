@@ -109,4 +109,11 @@ class TranscriptStore {
   store::Database& db_;
 };
 
+// Appends `text` as an assistant message (no model turn) to the active session of `session_key`:
+// chat.inject's operator notes and `send` to the web chat. `model` labels where it came from
+// ("gateway-injected"). Errc::not_found when no active session has that key.
+Result<AppendedEntry> append_assistant_text(store::Database& db, std::string_view session_key,
+                                            std::string_view text, std::string_view model,
+                                            std::string_view run_id, int64_t now_ms);
+
 }  // namespace pincer::sessions

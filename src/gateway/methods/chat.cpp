@@ -240,33 +240,16 @@ asio::awaitable<RpcResult> chat_inject(RpcContext& context) {
   }
   std::string text =
       label && !label->empty() ? fmt::format("[{}]\n\n{}", *label, message) : message;
-  sessions::NewTranscriptEntry entry;
-  entry.kind = sessions::EntryKind::assistant;
-  entry.role = "assistant";
-  entry.content = json::serialize(json::array{json::object{{"type", "text"}, {"text", text}}});
-  entry.model = "gateway-injected";
   int64_t now = unix_ms();
-  entry.created_at_ms = now;
-  auto write = [&](store::Database& db) -> Result<sessions::AppendedEntry> {
-    sessions::SessionStore store(db);
-    sessions::TranscriptStore transcripts(db);
-    auto active = store.find_active(key);
-    if (!active) {
-      return std::unexpected(active.error());
-    }
-    if (!*active) {
-      return fail(Errc::invalid_argument,
-                  fmt::format("session not found: {} (create it with sessions.create or send it "
-                              "a message first)",
-                              key));
-    }
-    auto appended = transcripts.append((*active)->session_id, std::span(&entry, 1), now);
-    if (!appended) {
-      return std::unexpected(appended.error());
-    }
-    return appended->front();
+  auto write = [&](store::Database& db) {
+    return sessions::append_assistant_text(db, key, text, "gateway-injected", "", now);
   };
   auto appended = co_await context.gateway().with_database(write);
+  if (!appended && appended.error().code == Errc::not_found) {
+    co_return std::unexpected(invalid_request(fmt::format(
+        "session not found: {} (create it with sessions.create or send it a message first)",
+        key)));
+  }
   if (!appended) {
     co_return std::unexpected(from_error(appended.error()));
   }

@@ -312,7 +312,8 @@ std::string_view method_name(WriteMode mode) {
 std::string_view reload_kind(std::string_view path) {
   for (std::string_view live : {"gateway.auth", "gateway.trustedProxies",
                                 "gateway.allowRealIpFallback", "gateway.controlUi.allowedOrigins",
-                                "gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback"}) {
+                                "gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback",
+                                "gateway.http.endpoints"}) {
     if (path == live || path.starts_with(std::string(live) + ".") ||
         path.starts_with(std::string(live) + "[")) {
       return "hot";
@@ -655,6 +656,7 @@ std::vector<std::pair<std::string, json::object>> typed_keys() {
       {"gateway.allowRealIpFallback", boolean_schema()},
       {"gateway.reload.mode", enum_schema({"hybrid", "off"})},
       {"gateway.controlUi.enabled", boolean_schema()},
+      {"gateway.http.endpoints.chatCompletions.enabled", boolean_schema()},
       {"gateway.controlUi.basePath", string_schema()},
       {"gateway.controlUi.allowedOrigins", string_list_schema()},
       {"gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback", boolean_schema()},

@@ -15,6 +15,8 @@ void register_node_methods(Gateway& gateway);     // node.list/describe/rename/i
 void register_session_methods(Gateway& gateway);  // sessions.list/preview/describe/patch/reset ...
 void register_chat_methods(Gateway& gateway);     // chat.history, chat.inject
 void register_diagnostics_methods(Gateway& gateway);  // diagnostics.lanes
+// chat.send/abort, agent, agent.wait, send, models.list, usage.status/cost; agent/chat events
+void register_agent_methods(Gateway& gateway);
 
 void register_all_methods(Gateway& gateway);
 

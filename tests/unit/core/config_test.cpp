@@ -246,5 +246,26 @@ TEST(ConfigValidation, ErrorsDoNotEchoSecrets) {
   EXPECT_EQ(l.describe_errors().find("987654321"), std::string::npos);
 }
 
+// gateway.http.endpoints.chatCompletions.enabled is typed: read (no "not used" note), and a
+// non-boolean is an error at its key path.
+TEST(ConfigValidation, ChatCompletionsEnabledIsTyped) {
+  ConfigLoad off = load("{}");
+  ASSERT_TRUE(off.config);
+  EXPECT_FALSE(off.config->gateway.chat_completions_enabled);
+
+  ConfigLoad on = load(R"({gateway: {http: {endpoints: {chatCompletions: {enabled: true}}}}})");
+  ASSERT_TRUE(on.config) << on.describe_errors();
+  EXPECT_TRUE(on.config->gateway.chat_completions_enabled);
+  EXPECT_TRUE(of_severity(on, ConfigIssue::Severity::note).empty());
+  EXPECT_TRUE(of_severity(on, ConfigIssue::Severity::warning).empty());
+
+  ConfigLoad bad = load(R"({gateway: {http: {endpoints: {chatCompletions: {enabled: "yes"}}}}})");
+  ASSERT_FALSE(bad.config);
+  auto errors = of_severity(bad, ConfigIssue::Severity::error);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0].path, "gateway.http.endpoints.chatCompletions.enabled");
+  EXPECT_NE(errors[0].message.find("true or false"), std::string::npos) << errors[0].message;
+}
+
 }  // namespace
 }  // namespace pincer::core

@@ -1,0 +1,55 @@
+#pragma once
+// Agent runs as the gateway protocol shows them: every RunEvent becomes `agent` events
+// (streams `lifecycle`, `assistant`, `thinking`, `tool`) and `chat` events (`delta`, `final`,
+// `error`, `aborted`), broadcast to operators with read access. Each run numbers its own events
+// (`seq`), so a client can tell a gap from a reordering.
+//
+// Text deltas are coalesced: at most one `assistant`/`delta` pair per run per kDeltaInterval,
+// each carrying the text since the previous one, so a fast model does not make every client
+// parse a frame per token. Pending text is flushed before a tool starts and before the terminal
+// event, so nothing is lost; the `final` event carries the whole reply anyway.
+
+#include <chrono>
+#include <string>
+#include <unordered_map>
+
+#include <boost/json/object.hpp>
+
+#include "agent/run_types.hpp"
+
+namespace pincer::gateway {
+
+class Gateway;
+
+class RunEventBroadcaster final : public agent::RunObserver {
+ public:
+  explicit RunEventBroadcaster(Gateway& gateway) : gateway_(gateway) {}
+
+  void on_run_event(const agent::RunEvent& event) override;
+
+  static constexpr std::chrono::milliseconds kDeltaInterval{100};
+
+ private:
+  struct RunState {
+    int64_t seq = 0;
+    int64_t started_at_ms = 0;
+    std::string pending;      // text not yet sent
+    std::string accumulated;  // the current step's text so far
+    std::chrono::steady_clock::time_point last_sent{};
+  };
+
+  void flush(const agent::RunEvent& event, RunState& run);
+  void send_agent(const agent::RunEvent& event, RunState& run, std::string_view stream,
+                  boost::json::object data);
+  void send_chat(const agent::RunEvent& event, RunState& run, boost::json::object payload);
+
+  Gateway& gateway_;
+  std::unordered_map<std::string, RunState> runs_;
+};
+
+// The `chat` payload pieces other methods reuse (agent.wait's terminal snapshot, send).
+boost::json::object assistant_message(std::string_view text, int64_t timestamp_ms);
+// chat error `errorKind` for a run's error_reason.
+std::string_view chat_error_kind(std::string_view error_reason);
+
+}  // namespace pincer::gateway
