@@ -100,8 +100,9 @@ struct Fixture {
   std::unique_ptr<agent::AgentService> service;
 
   Fixture(uint16_t port, int max_concurrent) {
-    char pattern[] = "/tmp/pincer-agent-bench-XXXXXX";
-    dir = ::mkdtemp(pattern);
+    // $TMPDIR decides the disk: fsync cost dominates on real disks (state.db is synchronous=FULL).
+    std::string pattern = (std::filesystem::temp_directory_path() / "pincer-agent-bench-XXXXXX");
+    dir = ::mkdtemp(pattern.data());
     std::string text = fmt::format(
         R"({{ agents: {{ defaults: {{ model: {{ primary: "anthropic/claude-sonnet-4-5" }},
                maxConcurrent: {} }} }},
@@ -113,7 +114,8 @@ struct Fixture {
     paths.state_dir = dir;
     paths.workspace_dir = dir / "workspace";
     std::filesystem::create_directories(paths.workspace_dir);
-    db = std::make_unique<store::Database>(std::move(*store::open_state_database(dir / "state.db")));
+    db =
+        std::make_unique<store::Database>(std::move(*store::open_state_database(dir / "state.db")));
     access = std::make_unique<store::DatabaseAccess>(pool, *db);
     sessions::LaneCaps caps;
     caps.main = static_cast<std::size_t>(max_concurrent);
@@ -160,8 +162,8 @@ void turn_overhead(int turns) {
   std::sort(micros.begin(), micros.end());
   auto at = [&](double q) { return micros[static_cast<std::size_t>(q * (micros.size() - 1))]; };
   row("agent turn, instant model: p50 / p99",
-      fmt::format("{:.0f} µs / {:.0f} µs ({} turns, loopback HTTP + SSE + state.db)",
-                  at(0.5), at(0.99), micros.size()));
+      fmt::format("{:.0f} µs / {:.0f} µs ({} turns, loopback HTTP + SSE + state.db)", at(0.5),
+                  at(0.99), micros.size()));
 }
 
 void concurrent_turns(int count) {

@@ -232,6 +232,11 @@ int64_t effective_reserve_tokens(int64_t context_window_tokens,
   return std::clamp<int64_t>(settings.reserve_tokens, 0, context_window_tokens / 4);
 }
 
+int64_t keep_recent_tokens(int64_t context_window_tokens, const CompactionSettings& settings) {
+  return settings.keep_recent_tokens.value_or(
+      static_cast<int64_t>(static_cast<double>(context_window_tokens) * kKeepRecentWindowShare));
+}
+
 CompactionPlan plan_compaction(const providers::ModelRequest& request,
                                int64_t context_window_tokens, const CompactionSettings& settings) {
   const auto& messages = request.messages;
@@ -252,8 +257,7 @@ CompactionPlan plan_compaction(const providers::ModelRequest& request,
 
   // What may stay verbatim: the configured share, but never so much that the kept tail plus the
   // summary and the fixed prompt would overflow again at once.
-  int64_t keep = settings.keep_recent_tokens.value_or(
-      static_cast<int64_t>(static_cast<double>(context_window_tokens) * kKeepRecentWindowShare));
+  int64_t keep = keep_recent_tokens(context_window_tokens, settings);
   keep = std::min(keep, plan.budget_tokens - fixed - kSummaryMaxTokens);
 
   std::size_t n = messages.size();

@@ -41,6 +41,8 @@ struct CompactionSettings {
 };
 
 int64_t effective_reserve_tokens(int64_t context_window_tokens, const CompactionSettings& settings);
+// How much recent history compaction keeps verbatim: keepRecentTokens, else 35 % of the window.
+int64_t keep_recent_tokens(int64_t context_window_tokens, const CompactionSettings& settings);
 
 struct CompactionPlan {
   int64_t estimated_tokens = 0;  // system + suffix + tools + messages

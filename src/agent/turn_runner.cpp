@@ -208,6 +208,11 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
 
   // 2. Chat commands that change the session instead of talking to the model.
   std::string trimmed(core::trim(user_text));
+  // "/compact [focus]": summarise the older history now (below, once it is loaded).
+  std::optional<std::string> compact_focus;
+  if (trimmed == "/compact" || trimmed.starts_with("/compact ")) {
+    compact_focus = std::string(core::trim(std::string_view(trimmed).substr(8)));
+  }
   if (trimmed.starts_with("/think") || trimmed.starts_with("/model")) {
     bool think = trimmed.starts_with("/think");
     std::string argument(core::trim(std::string_view(trimmed).substr(6)));
@@ -389,12 +394,12 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
   caller.retry_base_delay = env.options.retry_base_delay;
 
   // Summarises messages[0, count) into one compaction entry; false when it could not.
-  auto compact = [&](std::size_t count) -> asio::awaitable<bool> {
+  auto compact = [&](std::size_t count, std::string_view focus) -> asio::awaitable<bool> {
     if (count == 0 || count > turn.messages.size()) {
       co_return false;
     }
-    providers::ModelRequest summary_request =
-        compaction_request(selected_model->id, std::span(turn.messages.data(), count), window);
+    providers::ModelRequest summary_request = compaction_request(
+        selected_model->id, std::span(turn.messages.data(), count), window, focus);
     providers::NullStreamSink quiet;
     ModelChoice summary_choice = choice;
     if (!env.config.agents.defaults.compaction.model.empty()) {
@@ -453,6 +458,41 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
     co_return true;
   };
 
+  if (compact_focus) {
+    // The command itself is the newest message; it is not part of what gets summarised.
+    if (!turn.messages.empty() && turn.messages.back().role == Role::user) {
+      turn.messages.pop_back();
+      if (turn.seqs.size() > turn.messages.size()) {
+        turn.seqs.resize(turn.messages.size());
+      }
+    }
+    providers::ModelRequest request_now = base;
+    request_now.messages = turn.messages;
+    CompactionPlan plan = plan_compaction(request_now, window, compaction_settings);
+    int64_t before = estimate_tokens(turn.messages);
+    outcome.ended_at_ms = now_ms();
+    if (plan.summarize_count == 0 || before <= keep_recent_tokens(window, compaction_settings)) {
+      outcome.status = RunStatus::ok;
+      outcome.text = "Nothing to compact yet: the recent conversation (~" + std::to_string(before) +
+                     " tokens) is kept as it is.";
+      co_return outcome;
+    }
+    if (!co_await compact(plan.summarize_count, *compact_focus)) {
+      co_return fail_with(
+          "Compaction failed: the model could not summarise the conversation (see `pincer "
+          "logs`). The transcript is unchanged; try again, or start fresh with /new.",
+          "other");
+    }
+    outcome.status = RunStatus::ok;
+    outcome.provider = selected_model->provider;
+    outcome.model = selected_model->id;
+    outcome.text = "Compacted: " + std::to_string(plan.summarize_count) +
+                   " earlier messages are now a summary (~" + std::to_string(before) + " → ~" +
+                   std::to_string(estimate_tokens(turn.messages)) + " tokens).";
+    outcome.ended_at_ms = now_ms();
+    co_return outcome;
+  }
+
   std::string final_text;
   std::string last_step_text;
   for (int step = 0;; ++step) {
@@ -473,7 +513,7 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
     request_now.messages = turn.messages;
     CompactionPlan plan = plan_compaction(request_now, window, compaction_settings);
     if (plan.overflow && env.config.agents.defaults.compaction.enabled) {
-      if (co_await compact(plan.summarize_count)) {
+      if (co_await compact(plan.summarize_count, {})) {
         request_now.messages = turn.messages;
       }
     }
@@ -491,7 +531,7 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
       if (!compacted_after_overflow && env.config.agents.defaults.compaction.enabled) {
         compacted_after_overflow = true;
         CompactionPlan forced = plan_compaction(request_now, window / 2, compaction_settings);
-        if (co_await compact(forced.summarize_count)) {
+        if (co_await compact(forced.summarize_count, {})) {
           request_now.messages = turn.messages;
           continue;
         }

@@ -54,7 +54,13 @@ after(() => fake.stop());
 
 const modelConfig = (apiKey) => ({
   ...(process.env.PINCER_DEBUG ? { logging: { level: "debug" } } : {}),
-  agents: { defaults: { model: { primary: "anthropic/claude-sonnet-4-5" }, timeoutSeconds: 30 } },
+  agents: {
+    defaults: {
+      model: { primary: "anthropic/claude-sonnet-4-5" },
+      timeoutSeconds: 30,
+      compaction: { keepRecentTokens: 5 }, // so sessions.compact has something to summarise
+    },
+  },
   models: { providers: { anthropic: { baseUrl: fake.base, ...(apiKey ? { apiKey } : {}) } } },
 });
 
@@ -181,6 +187,22 @@ test("models.list and usage.cost report the catalog and what the runs spent", as
   assert.equal(cost.daily.length, 1);
   const status = await client.request("usage.status", {});
   assert.ok(status.providers.some((p) => p.provider === "anthropic"));
+});
+
+test("sessions.compact summarises the older history with the session's model", async () => {
+  await fake.script([{ reply: { text: "SUMMARY: greeted the assistant." } }]);
+  const result = await client.request("sessions.compact", { key: "agent:main:main" });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  assert.equal(result.compacted, true, JSON.stringify(result));
+  const requests = await fake.requests();
+  // The summary request carries the older part of the transcript as text (the newest message
+  // stays verbatim).
+  const summaryBody = JSON.parse(requests.at(-1).body);
+  assert.match(summaryBody.messages[0].content[0].text, /hi/);
+  assert.match(summaryBody.system[0].text, /summary/i);
+  const missing = await client.request("sessions.compact", { key: "agent:main:nobody" });
+  assert.equal(missing.ok, false);
+  assert.equal(missing.compacted, false);
 });
 
 test("bad chat.send params are refused with the field named", async () => {

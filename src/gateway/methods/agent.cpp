@@ -127,33 +127,32 @@ json::object run_state(const agent::RunOutcome& outcome) {
 }
 
 asio::awaitable<RpcResult> chat_send(RpcContext& context) {
-  ParamReader params(context,
-                     {"sessionKey",
-                      "agentId",
-                      "sessionId",
-                      "message",
-                      "intent",
-                      "thinking",
-                      "fastMode",
-                      "fastAutoOnSeconds",
-                      "queueMode",
-                      "deliver",
-                      "originatingChannel",
-                      "originatingTo",
-                      "originatingAccountId",
-                      "originatingThreadId",
-                      "replyToId",
-                      "attachments",
-                      "toolBindings",
-                      "timeoutMs",
-                      "systemInputProvenance",
-                      "systemProvenanceReceipt",
-                      "suppressCommandInterpretation",
-                      "expectedLeafEntryId",
-                      "expectedSessionRoutingContract",
-                      "expectedPermissionMode",
-                      "expectedToolOverrides",
-                      "idempotencyKey"});
+  ParamReader params(context, {"sessionKey",
+                               "agentId",
+                               "sessionId",
+                               "message",
+                               "intent",
+                               "thinking",
+                               "fastMode",
+                               "fastAutoOnSeconds",
+                               "queueMode",
+                               "deliver",
+                               "originatingChannel",
+                               "originatingTo",
+                               "originatingAccountId",
+                               "originatingThreadId",
+                               "replyToId",
+                               "attachments",
+                               "toolBindings",
+                               "timeoutMs",
+                               "systemInputProvenance",
+                               "systemProvenanceReceipt",
+                               "suppressCommandInterpretation",
+                               "expectedLeafEntryId",
+                               "expectedSessionRoutingContract",
+                               "expectedPermissionMode",
+                               "expectedToolOverrides",
+                               "idempotencyKey"});
   std::string key = params.required_string("sessionKey", 512);
   auto agent_id = params.string("agentId");
   params.string("sessionId");
@@ -370,12 +369,10 @@ asio::awaitable<RpcResult> agent_wait(RpcContext& context) {
     result["provider"] = run.provider;
     result["model"] = run.model;
   }
-  result["usage"] = json::object{{"input", run.usage.input},
-                                 {"output", run.usage.output},
-                                 {"cacheRead", run.usage.cache_read},
-                                 {"cacheWrite", run.usage.cache_write},
-                                 {"totalTokens", run.usage.total()},
-                                 {"costUsd", run.cost_usd}};
+  result["usage"] =
+      json::object{{"input", run.usage.input},          {"output", run.usage.output},
+                   {"cacheRead", run.usage.cache_read}, {"cacheWrite", run.usage.cache_write},
+                   {"totalTokens", run.usage.total()},  {"costUsd", run.cost_usd}};
   co_return result;
 }
 
@@ -384,25 +381,10 @@ asio::awaitable<RpcResult> agent_wait(RpcContext& context) {
 // then only the built-in web chat is a destination: the message lands in the session's
 // transcript and reaches open chats as a `chat` final event.
 asio::awaitable<RpcResult> send_message(RpcContext& context) {
-  ParamReader params(context, {"to",
-                               "message",
-                               "mediaUrl",
-                               "mediaUrls",
-                               "buffer",
-                               "filename",
-                               "contentType",
-                               "asVoice",
-                               "gifPlayback",
-                               "channel",
-                               "accountId",
-                               "agentId",
-                               "replyToId",
-                               "threadId",
-                               "forceDocument",
-                               "silent",
-                               "parseMode",
-                               "sessionKey",
-                               "idempotencyKey"});
+  ParamReader params(context, {"to", "message", "mediaUrl", "mediaUrls", "buffer", "filename",
+                               "contentType", "asVoice", "gifPlayback", "channel", "accountId",
+                               "agentId", "replyToId", "threadId", "forceDocument", "silent",
+                               "parseMode", "sessionKey", "idempotencyKey"});
   std::string to = params.required_string("to");
   auto message = params.string("message", 0, true);
   auto channel = params.string("channel");
@@ -675,8 +657,8 @@ asio::awaitable<RpcResult> usage_status(RpcContext& context) {
     if (order.profiles.empty()) {
       row["error"] = "no credentials";
     } else if (order.eligible == 0) {
-      row["error"] = fmt::format("every credential is cooling down (until {})",
-                                 order.soonest_recovery_ms);
+      row["error"] =
+          fmt::format("every credential is cooling down (until {})", order.soonest_recovery_ms);
     }
     providers.push_back(std::move(row));
   }

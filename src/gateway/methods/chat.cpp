@@ -247,8 +247,7 @@ asio::awaitable<RpcResult> chat_inject(RpcContext& context) {
   auto appended = co_await context.gateway().with_database(write);
   if (!appended && appended.error().code == Errc::not_found) {
     co_return std::unexpected(invalid_request(fmt::format(
-        "session not found: {} (create it with sessions.create or send it a message first)",
-        key)));
+        "session not found: {} (create it with sessions.create or send it a message first)", key)));
   }
   if (!appended) {
     co_return std::unexpected(from_error(appended.error()));

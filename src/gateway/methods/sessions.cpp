@@ -746,13 +746,31 @@ asio::awaitable<RpcResult> sessions_compact(RpcContext& context) {
   if (!record) {
     co_return failed(record.error());
   }
-  // Compaction summarizes with the agent's model; until the agent runner exists there is no
-  // model to call, so say so instead of pretending.
-  std::string reason =
-      *record ? "compaction needs the agent runner, which this Pincer build does not have yet; "
-                "the transcript is unchanged"
-              : fmt::format("no session with key {}", key);
-  co_return json::object{{"ok", false}, {"key", key}, {"compacted", false}, {"reason", reason}};
+  if (!*record) {
+    co_return json::object{{"ok", false},
+                           {"key", key},
+                           {"compacted", false},
+                           {"reason", fmt::format("no session with key {}", key)}};
+  }
+  // Compaction is a turn of its own ("/compact"): it waits in the session's lane behind a
+  // running turn, so it never rewrites history under one, and summarises with the session's
+  // model.
+  agent::ChatRequest request;
+  request.session_key = key;
+  request.text = "/compact";
+  request.queue_mode = core::QueueMode::followup;
+  request.channel = "webchat";
+  agent::RunOutcome outcome = co_await context.gateway().agent().run(std::move(request), nullptr);
+  bool compacted = outcome.status == agent::RunStatus::ok && outcome.text.starts_with("Compacted");
+  json::object result{
+      {"ok", outcome.status == agent::RunStatus::ok},
+      {"key", key},
+      {"compacted", compacted},
+      {"reason", outcome.status == agent::RunStatus::ok ? outcome.text : outcome.error}};
+  if (compacted) {
+    broadcast_changed(context.gateway(), key, "compact", nullptr);
+  }
+  co_return result;
 }
 
 }  // namespace

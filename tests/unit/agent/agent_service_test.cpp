@@ -334,5 +334,38 @@ TEST_F(AgentServiceTest, OverflowCompactsThenSucceeds) {
   EXPECT_TRUE(has_compaction);
 }
 
+// "/compact [focus]" summarises the older history at once with the session's model (the focus
+// reaches the summary request), keeps the recent turns, and the next turn sends the summary
+// instead of the old messages. A short conversation has nothing to compact.
+TEST_F(AgentServiceTest, CompactCommandSummarisesOlderHistory) {
+  start(R"(agents: { defaults: { model: { primary: "backup/small" },
+                                 compaction: { keepRecentTokens: 2000 } } },)");
+  fake.push(ScriptStep::of(text_reply("short answer")));
+  ASSERT_EQ(run(chat("hello")).status, RunStatus::ok);
+  RunOutcome nothing = run(chat("/compact"));
+  ASSERT_EQ(nothing.status, RunStatus::ok) << nothing.error;
+  EXPECT_TRUE(nothing.text.starts_with("Nothing to compact")) << nothing.text;
+
+  std::string big(12'000, 'x');
+  for (int i = 0; i < 3; ++i) {
+    fake.push(ScriptStep::of(text_reply("ok " + std::to_string(i))));
+    ASSERT_EQ(run(chat("message " + std::to_string(i) + " " + big)).status, RunStatus::ok);
+  }
+  std::size_t before = fake.requests().size();
+  fake.push(ScriptStep::of(text_reply("SUMMARY: four earlier exchanges.")));
+  RunOutcome compacted = run(chat("/compact keep the numbers"));
+  ASSERT_EQ(compacted.status, RunStatus::ok) << compacted.error;
+  EXPECT_TRUE(compacted.text.starts_with("Compacted")) << compacted.text;
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), before + 1);  // one summary call, no reply call
+  EXPECT_NE(requests.back().body.find("keep the numbers"), std::string::npos);
+
+  fake.push(ScriptStep::of(text_reply("after")));
+  ASSERT_EQ(run(chat("next")).status, RunStatus::ok);
+  std::string last = fake.requests().back().body;
+  EXPECT_NE(last.find("SUMMARY: four earlier exchanges."), std::string::npos);
+  EXPECT_LT(last.size(), 2U * 12'000U);
+}
+
 }  // namespace
 }  // namespace pincer::agent
