@@ -154,13 +154,7 @@ asio::awaitable<std::expected<CallSuccess, CallFailure>> call_model(
         if (result) {
           mark_used(state, now_ms());
           mark_success(state, now_ms());
-          auto save = [state](store::Database& db) {
-            return AuthProfileStore(db).save_state(state);
-          };
-          if (auto saved = co_await database.with(save); !saved) {
-            log::warn("agent", "auth profile state not saved: {}", saved.error().describe());
-          }
-          co_return CallSuccess{std::move(*result), *model, profile.id};
+          co_return CallSuccess{std::move(*result), *model, profile.id, state};
         }
         ProviderError error = std::move(result.error());
         log::info("agent", "model call {} via {} failed: {} ({})", ref, profile.id,

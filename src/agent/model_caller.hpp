@@ -35,6 +35,9 @@ struct CallSuccess {
   providers::ModelResponse response;
   ModelInfo model;         // the candidate that answered
   std::string profile_id;  // the credential it used
+  // The credential's state after this success (used, healthy). Not saved yet: the caller saves
+  // it with the step it records (AuthProfileStore::save_state), in the same transaction.
+  AuthProfileState profile_state;
 };
 
 struct CallFailure {

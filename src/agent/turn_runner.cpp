@@ -13,6 +13,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "agent/agent_service.hpp"
+#include "agent/auth_profile_store.hpp"
 #include "agent/context_guard.hpp"
 #include "agent/model_caller.hpp"
 #include "agent/provider_keys.hpp"
@@ -424,16 +425,20 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
     entry.content = json::serialize(compaction_entry_json(summary, first_kept, tokens_before));
     entry.created_at_ms = now_ms();
     entry.run_id = run_id;
-    auto store_summary = [session_id = turn.session_id,
-                          entry](store::Database& db) -> Result<int64_t> {
+    auto store_summary = [session_id = turn.session_id, entry,
+                          profile_state =
+                              summarised->profile_state](store::Database& db) -> Result<int64_t> {
+      auto also = [&](store::Database& tx_db) -> Status {
+        if (auto counted = sessions::SessionStore(tx_db).increment_compaction(session_id, now_ms());
+            !counted) {
+          return std::unexpected(counted.error());
+        }
+        return AuthProfileStore(tx_db).save_state(profile_state);
+      };
       auto appended =
-          sessions::TranscriptStore(db).append(session_id, std::span(&entry, 1), now_ms());
+          sessions::TranscriptStore(db).append(session_id, std::span(&entry, 1), now_ms(), also);
       if (!appended) {
         return std::unexpected(appended.error());
-      }
-      if (auto counted = sessions::SessionStore(db).increment_compaction(session_id, now_ms());
-          !counted) {
-        return std::unexpected(counted.error());
       }
       return appended->front().seq;
     };
@@ -610,22 +615,28 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
                        .cache_write_tokens = usage.cache_write,
                        .cost_usd = cost};
     int64_t context_tokens = usage.input + usage.cache_read + usage.cache_write + usage.output;
-    auto record_step = [session_id = turn.session_id, assistant, record,
-                        context_tokens](store::Database& db) -> Result<int64_t> {
-      auto appended =
-          sessions::TranscriptStore(db).append(session_id, std::span(&assistant, 1), now_ms());
+    // The reply, its usage and the credential's health: one transaction, one fsync.
+    auto record_step = [session_id = turn.session_id, assistant, record, context_tokens,
+                        profile_state =
+                            success.profile_state](store::Database& db) -> Result<int64_t> {
+      auto also = [&](store::Database& tx_db) -> Status {
+        if (auto recorded = UsageLedger(tx_db).record(record); !recorded) {
+          return recorded;
+        }
+        sessions::SessionUsage session_usage{
+            record.input_tokens + record.cache_read_tokens + record.cache_write_tokens,
+            record.output_tokens, 0, context_tokens};
+        if (auto added =
+                sessions::SessionStore(tx_db).add_usage(session_id, session_usage, now_ms());
+            !added) {
+          return std::unexpected(added.error());
+        }
+        return AuthProfileStore(tx_db).save_state(profile_state);
+      };
+      auto appended = sessions::TranscriptStore(db).append(session_id, std::span(&assistant, 1),
+                                                           now_ms(), also);
       if (!appended) {
         return std::unexpected(appended.error());
-      }
-      if (auto recorded = UsageLedger(db).record(record); !recorded) {
-        return std::unexpected(recorded.error());
-      }
-      sessions::SessionUsage session_usage{
-          record.input_tokens + record.cache_read_tokens + record.cache_write_tokens,
-          record.output_tokens, 0, context_tokens};
-      if (auto added = sessions::SessionStore(db).add_usage(session_id, session_usage, now_ms());
-          !added) {
-        return std::unexpected(added.error());
       }
       return appended->front().seq;
     };

@@ -80,7 +80,34 @@ void RunEventBroadcaster::send_chat(const agent::RunEvent& event, RunState& run,
   gateway_.broadcast("chat", payload, scope::kRead);
 }
 
+void RunEventBroadcaster::flush_later(RunState& run, std::chrono::steady_clock::duration delay) {
+  if (!run.flush_timer) {
+    run.flush_timer = std::make_unique<boost::asio::steady_timer>(gateway_.io());
+  } else if (run.flush_timer->expiry() > std::chrono::steady_clock::now()) {
+    return;  // already armed
+  }
+  run.flush_timer->expires_after(delay);
+  // The run may finish (and its state go) before the timer fires: look it up again by id.
+  run.flush_timer->async_wait([this, id = run.run_id](boost::system::error_code ec) {
+    if (ec) {
+      return;
+    }
+    auto it = runs_.find(id);
+    if (it == runs_.end()) {
+      return;
+    }
+    RunState& state = it->second;
+    agent::RunEvent event{.kind = agent::RunEvent::Kind::text_delta,
+                          .run_id = state.run_id,
+                          .session_key = state.session_key};
+    flush(event, state);
+  });
+}
+
 void RunEventBroadcaster::flush(const agent::RunEvent& event, RunState& run) {
+  if (run.flush_timer) {
+    run.flush_timer->cancel();
+  }
   if (run.pending.empty()) {
     return;
   }
@@ -97,6 +124,10 @@ void RunEventBroadcaster::flush(const agent::RunEvent& event, RunState& run) {
 void RunEventBroadcaster::on_run_event(const agent::RunEvent& event) {
   using Kind = agent::RunEvent::Kind;
   RunState& run = runs_[std::string(event.run_id)];
+  if (run.run_id.empty()) {
+    run.run_id = std::string(event.run_id);
+    run.session_key = std::string(event.session_key);
+  }
   switch (event.kind) {
     case Kind::started:
       run.started_at_ms = unix_ms();
@@ -114,6 +145,8 @@ void RunEventBroadcaster::on_run_event(const agent::RunEvent& event) {
       auto now = std::chrono::steady_clock::now();
       if (now - run.last_sent >= kDeltaInterval) {
         flush(event, run);
+      } else {
+        flush_later(run, kDeltaInterval - (now - run.last_sent));
       }
       break;
     }

@@ -6,13 +6,16 @@
 //
 // Text deltas are coalesced: at most one `assistant`/`delta` pair per run per kDeltaInterval,
 // each carrying the text since the previous one, so a fast model does not make every client
-// parse a frame per token. Pending text is flushed before a tool starts and before the terminal
-// event, so nothing is lost; the `final` event carries the whole reply anyway.
+// parse a frame per token. Held text goes out when the interval ends (a timer, so a model that
+// stalls mid-sentence still shows what it said), before a tool starts and before the terminal
+// event; the `final` event carries the whole reply anyway.
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <unordered_map>
 
+#include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
 #include "agent/run_types.hpp"
@@ -31,14 +34,18 @@ class RunEventBroadcaster final : public agent::RunObserver {
 
  private:
   struct RunState {
+    std::string run_id;
+    std::string session_key;
     int64_t seq = 0;
     int64_t started_at_ms = 0;
     std::string pending;      // text not yet sent
     std::string accumulated;  // the current step's text so far
     std::chrono::steady_clock::time_point last_sent{};
+    std::unique_ptr<boost::asio::steady_timer> flush_timer;  // armed while text is held
   };
 
   void flush(const agent::RunEvent& event, RunState& run);
+  void flush_later(RunState& run, std::chrono::steady_clock::duration delay);
   void send_agent(const agent::RunEvent& event, RunState& run, std::string_view stream,
                   boost::json::object data);
   void send_chat(const agent::RunEvent& event, RunState& run, boost::json::object payload);

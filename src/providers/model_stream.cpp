@@ -129,28 +129,42 @@ asio::awaitable<std::expected<void, ProviderError>> connect(beast::tcp_stream& s
                                                             std::string_view what,
                                                             std::chrono::milliseconds timeout) {
   auto executor = co_await asio::this_coro::executor;
-  tcp::resolver resolver(executor);
-  // The resolver has no expiry of its own; a timer cancels it.
-  asio::steady_timer deadline(executor, timeout);
-  auto cancel_resolve = [&resolver](boost::system::error_code ec) {
-    if (!ec) {
-      resolver.cancel();
+  boost::system::error_code connect_ec;
+  // A literal address (a local server, a proxy by IP) needs no resolver: asio resolves on a
+  // thread of its own, two thread hand-offs and a getaddrinfo per call for nothing.
+  boost::system::error_code literal_ec;
+  std::string bare =
+      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
+  auto literal = asio::ip::make_address(bare, literal_ec);
+  if (!literal_ec) {
+    stream.expires_after(timeout);
+    auto [ec] = co_await stream.async_connect(tcp::endpoint(literal, port), kTuple);
+    connect_ec = ec;
+  } else {
+    tcp::resolver resolver(executor);
+    // The resolver has no expiry of its own; a timer cancels it.
+    asio::steady_timer deadline(executor, timeout);
+    auto cancel_resolve = [&resolver](boost::system::error_code ec) {
+      if (!ec) {
+        resolver.cancel();
+      }
+    };
+    deadline.async_wait(cancel_resolve);
+    auto [resolve_ec, endpoints] =
+        co_await resolver.async_resolve(host, std::to_string(port), kTuple);
+    deadline.cancel();
+    if (co_await cancelled()) {
+      co_return aborted(false);
     }
-  };
-  deadline.async_wait(cancel_resolve);
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(host, std::to_string(port), kTuple);
-  deadline.cancel();
-  if (co_await cancelled()) {
-    co_return aborted(false);
+    if (resolve_ec) {
+      co_return failure(FailoverReason::timeout,
+                        "could not resolve " + host + " (" + std::string(what) +
+                            "): " + resolve_ec.message() + " — check the URL and the network");
+    }
+    stream.expires_after(timeout);
+    auto [ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
+    connect_ec = ec;
   }
-  if (resolve_ec) {
-    co_return failure(FailoverReason::timeout,
-                      "could not resolve " + host + " (" + std::string(what) +
-                          "): " + resolve_ec.message() + " — check the URL and the network");
-  }
-  stream.expires_after(timeout);
-  auto [connect_ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
   if (co_await cancelled()) {
     co_return aborted(false);
   }

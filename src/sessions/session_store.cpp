@@ -166,9 +166,14 @@ Status check_expected(const SessionRecord& session,
   return {};
 }
 
-// Runs `body` (returning Result<T>) inside BEGIN IMMEDIATE ... COMMIT.
+// Runs `body` (returning Result<T>) inside BEGIN IMMEDIATE ... COMMIT, or inside the caller's
+// transaction when one is open (TranscriptStore::append's `also`): then the caller's commit
+// makes it durable, together with the rest of its step.
 template <class Body>
 auto in_transaction(store::Database& db, Body body) -> decltype(body()) {
+  if (db.in_transaction()) {
+    return body();
+  }
   auto tx = store::Transaction::begin(db);
   if (!tx) {
     return std::unexpected(tx.error());

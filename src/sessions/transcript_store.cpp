@@ -103,7 +103,8 @@ std::optional<EntryKind> parse_entry_kind(std::string_view text) {
 }
 
 Result<std::vector<AppendedEntry>> TranscriptStore::append(
-    std::string_view session_id, std::span<const NewTranscriptEntry> entries, int64_t now_ms) {
+    std::string_view session_id, std::span<const NewTranscriptEntry> entries, int64_t now_ms,
+    const AlsoInTransaction& also) {
   if (entries.empty()) {
     return std::vector<AppendedEntry>{};
   }
@@ -158,6 +159,11 @@ Result<std::vector<AppendedEntry>> TranscriptStore::append(
                                      session_id, static_cast<int64_t>(entries.size()), now_ms);
       !counted) {
     return std::unexpected(counted.error());
+  }
+  if (also) {
+    if (auto done = also(db_); !done) {
+      return std::unexpected(done.error());
+    }
   }
   if (auto committed = tx->commit(); !committed) {
     return std::unexpected(committed.error());

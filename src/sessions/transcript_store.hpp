@@ -82,9 +82,14 @@ class TranscriptStore {
   // order. Errc::not_found when the session id does not exist (archived generations accept
   // appends: a run that outlives a reset finishes where it started). An empty batch is a
   // no-op.
+  //
+  // `also` runs inside the same transaction after the inserts, for writes that belong to the
+  // same step (usage, credential state): one commit, one fsync, all or nothing. Its failure
+  // rolls the whole append back.
+  using AlsoInTransaction = std::function<Status(store::Database&)>;
   Result<std::vector<AppendedEntry>> append(std::string_view session_id,
                                             std::span<const NewTranscriptEntry> entries,
-                                            int64_t now_ms);
+                                            int64_t now_ms, const AlsoInTransaction& also = {});
 
   // The last `n` entries, oldest first.
   Result<std::vector<TranscriptEntry>> last(std::string_view session_id, int64_t n);
