@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -53,9 +54,9 @@ int64_t rss_kib() {
 // The fake model server in a child process; returns its port. The child exits with the parent.
 // With `paced` > 0, the first `paced` replies stream one chunk per `chunk_delay_ms`.
 pid_t start_fake(uint16_t& port, int chunk_delay_ms, int chunks, int paced) {
-  int fds[2];
-  if (::pipe(fds) != 0) {
-    std::perror("pipe");
+  std::array<int, 2> fds{};
+  if (::pipe(fds.data()) != 0) {
+    std::fprintf(stderr, "pipe failed\n");
     std::exit(1);
   }
   pid_t pid = ::fork();
@@ -66,7 +67,7 @@ pid_t start_fake(uint16_t& port, int chunk_delay_ms, int chunks, int paced) {
     reply.text = std::string(static_cast<std::size_t>(chunks) * 8, 'x');
     reply.delta_bytes = 8;
     reply.input_tokens = 1000;
-    reply.output_tokens = chunks * 2;
+    reply.output_tokens = static_cast<int64_t>(chunks) * 2;
     server.set_default_reply(reply);
     for (int i = 0; i < paced; ++i) {
       auto step = fakes::ScriptStep::of(reply);

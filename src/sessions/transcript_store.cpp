@@ -250,7 +250,8 @@ Result<AppendedEntry> append_assistant_text(store::Database& db, std::string_vie
   entry.model = std::string(model);
   entry.run_id = std::string(run_id);
   entry.created_at_ms = now_ms;
-  auto appended = TranscriptStore(db).append((*active)->session_id, std::span(&entry, 1), now_ms);
+  const std::string& session_id = active->value().session_id;  // engaged: checked above
+  auto appended = TranscriptStore(db).append(session_id, std::span(&entry, 1), now_ms);
   if (!appended) {
     return std::unexpected(appended.error());
   }

@@ -172,7 +172,8 @@ asio::awaitable<RpcResult> chat_send(RpcContext& context) {
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
-  if (message->empty() && request.images.empty()) {
+  std::string text = message.value_or("");  // present: a missing one failed above
+  if (text.empty() && request.images.empty()) {
     co_return std::unexpected(invalid_request("chat.send: message is empty"));
   }
   Gateway& gateway = context.gateway();
@@ -181,7 +182,7 @@ asio::awaitable<RpcResult> chat_send(RpcContext& context) {
     co_return run_state(*known);
   }
   request.session_key = canonical_session_key(gateway.config(), key, agent_id);
-  request.text = std::move(*message);
+  request.text = std::move(text);
   request.run_id = run_id;
   request.thinking = thinking.value_or("");
   request.queue_mode = queue_mode_of(queue);
@@ -566,7 +567,7 @@ asio::awaitable<RpcResult> usage_cost(RpcContext& context) {
   int64_t to = 0;
   if (start) {
     auto a = parse_day(*start);
-    auto b = parse_day(*end);
+    auto b = parse_day(end.value_or(""));  // given together with startDate (checked above)
     if (!a || !b) {
       co_return std::unexpected(invalid_request("startDate/endDate: expected YYYY-MM-DD dates"));
     }
