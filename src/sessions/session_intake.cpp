@@ -7,6 +7,7 @@
 
 #include "core/config.hpp"
 #include "core/text.hpp"
+#include "store/transaction.hpp"
 
 namespace pincer::sessions {
 
@@ -38,8 +39,12 @@ std::optional<Trigger> reset_trigger(const core::SessionConfig& config, std::str
 
 }  // namespace
 
-Result<IntakeResult> take_in_message(store::Database& db, const core::SessionConfig& config,
-                                     const IntakeMessage& message, const date::time_zone* zone) {
+namespace {
+
+// The steps of take_in_message, inside its transaction (the stores join it).
+Result<IntakeResult> take_in_message_steps(store::Database& db, const core::SessionConfig& config,
+                                           const IntakeMessage& message,
+                                           const date::time_zone* zone) {
   SessionStore sessions(db);
   TranscriptStore transcripts(db);
   int64_t now = message.received_at_ms;
@@ -117,6 +122,24 @@ Result<IntakeResult> take_in_message(store::Database& db, const core::SessionCon
   }
   result.entry = appended->front();
   result.session.entry_count += 1;
+  return result;
+}
+
+}  // namespace
+
+Result<IntakeResult> take_in_message(store::Database& db, const core::SessionConfig& config,
+                                     const IntakeMessage& message, const date::time_zone* zone) {
+  auto tx = store::Transaction::begin(db);
+  if (!tx) {
+    return std::unexpected(tx.error());
+  }
+  auto result = take_in_message_steps(db, config, message, zone);
+  if (!result) {
+    return result;  // the transaction rolls back
+  }
+  if (auto committed = tx->commit(); !committed) {
+    return std::unexpected(committed.error());
+  }
   return result;
 }
 

@@ -11,8 +11,9 @@
 //   4. The delivery context (channel, account, recipient, thread) and, for real interactions,
 //      last_interaction_at are recorded, and the message is appended to the transcript.
 //
-// Each step is its own transaction: a crash between them loses at most the step in flight, and
-// nothing is half-written. Runs on a blocking pool thread (it does SQLite I/O).
+// All of it is one transaction (one commit, one fsync): a crash leaves either the whole intake or
+// none of it, never a recorded inbound without its message. Runs on a blocking pool thread (it
+// does SQLite I/O).
 
 #include <cstdint>
 #include <optional>

@@ -115,10 +115,15 @@ Result<std::vector<AppendedEntry>> TranscriptStore::append(
     }
   }
   // The write lock is taken before the last seq is read, so no other appender, in this process
-  // or another, can take the same numbers.
-  auto tx = store::Transaction::begin(db_);
-  if (!tx) {
-    return std::unexpected(tx.error());
+  // or another, can take the same numbers. Inside a caller's transaction (take_in_message) that
+  // transaction holds the lock, and its commit makes the entries durable.
+  std::optional<store::Transaction> tx;
+  if (!db_.in_transaction()) {
+    auto begun = store::Transaction::begin(db_);
+    if (!begun) {
+      return std::unexpected(begun.error());
+    }
+    tx.emplace(std::move(*begun));
   }
   auto exists = query_int(db_, "SELECT COUNT(*) FROM sessions WHERE session_id = ?1", session_id);
   if (!exists) {
@@ -165,8 +170,10 @@ Result<std::vector<AppendedEntry>> TranscriptStore::append(
       return std::unexpected(done.error());
     }
   }
-  if (auto committed = tx->commit(); !committed) {
-    return std::unexpected(committed.error());
+  if (tx) {
+    if (auto committed = tx->commit(); !committed) {
+      return std::unexpected(committed.error());
+    }
   }
   return appended;
 }

@@ -78,7 +78,8 @@ class TranscriptStore {
  public:
   explicit TranscriptStore(store::Database& db) : db_(db) {}
 
-  // Appends `entries` in order, in one transaction, and returns their seqs and ids in the same
+  // Appends `entries` in order, in one transaction (the caller's, when one is open on the
+  // connection; then its commit makes them durable), and returns their seqs and ids in the same
   // order. Errc::not_found when the session id does not exist (archived generations accept
   // appends: a run that outlives a reset finishes where it started). An empty batch is a
   // no-op.
