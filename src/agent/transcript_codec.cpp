@@ -122,6 +122,18 @@ json::object compaction_entry_json(std::string_view summary, int64_t first_kept_
                       {"tokensBefore", tokens_before}};
 }
 
+int64_t history_start_seq(const sessions::TranscriptEntry& compaction) {
+  int64_t start = compaction.seq;
+  json::value content = parse_content(compaction.content);
+  if (const auto* object = content.if_object()) {
+    if (const auto* seq = object->if_contains("firstKeptSeq");
+        seq != nullptr && seq->is_int64() && seq->get_int64() > 0) {
+      start = std::min(start, seq->get_int64());
+    }
+  }
+  return start;
+}
+
 std::vector<Message> history_from_entries(const std::vector<sessions::TranscriptEntry>& entries,
                                           std::vector<int64_t>* seqs) {
   using sessions::EntryKind;

@@ -26,6 +26,10 @@ boost::json::object tool_result_entry_json(const providers::ToolResultPart& resu
 boost::json::object compaction_entry_json(std::string_view summary, int64_t first_kept_seq,
                                           int64_t tokens_before);
 
+// The first seq a history built from `compaction` (the newest compaction entry) needs: the
+// oldest entry the summary kept verbatim, or the compaction entry itself.
+int64_t history_start_seq(const sessions::TranscriptEntry& compaction);
+
 // The model history of a session generation: everything after the last compaction (whose
 // summary comes first), consecutive tool results merged into one user message, entries the
 // model never saw (events, system notes) left out.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <limits>
 #include <memory>
 
 #include <boost/asio/as_tuple.hpp>
@@ -306,29 +307,8 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
   }
 
   // 4. History and system prompt.
-  auto load_history = [session_id = turn.session_id](store::Database& db) {
-    std::vector<sessions::TranscriptEntry> entries;
-    auto collect = [&entries](const sessions::TranscriptEntry& entry) -> Status {
-      entries.push_back(entry);
-      return {};
-    };
-    auto status = sessions::TranscriptStore(db).for_each(session_id, collect);
-    return std::make_pair(std::move(entries), status);
-  };
-  auto [entries, history_status] = co_await env.database.with(load_history);
-  if (!history_status) {
-    co_return fail_with("could not read the transcript: " + history_status.error().describe(),
-                        "internal");
-  }
-  turn.messages = history_from_entries(entries, &turn.seqs);
-  entries.clear();
-  if (!request.images.empty() && !turn.messages.empty() &&
-      turn.messages.back().role == Role::user) {
-    for (const auto& image : request.images) {
-      turn.messages.back().parts.emplace_back(image);
-    }
-  }
-
+  // Only what the model will see is read: from the newest compaction summary (and the entries
+  // it kept verbatim) on, so a long-lived session costs the same per turn as a young one.
   std::filesystem::path workspace = env.paths.workspace_dir;
   if (!env.config.agents.defaults.workspace.empty()) {
     workspace = env.config.agents.defaults.workspace;
@@ -341,9 +321,52 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
   WorkspaceFileCaps caps;
   caps.per_file = static_cast<std::size_t>(env.config.agents.defaults.bootstrap_max_chars);
   caps.total = static_cast<std::size_t>(env.config.agents.defaults.bootstrap_total_max_chars);
-  auto read_files = [workspace, caps]() { return load_workspace_files(workspace, caps); };
+  struct Loaded {
+    std::vector<sessions::TranscriptEntry> entries;
+    Status status;
+    std::vector<WorkspaceFile> files;
+  };
+  // One trip to the pool for the transcript and the workspace files (small, capped reads).
+  auto load_history = [session_id = turn.session_id, workspace, caps](store::Database& db) {
+    Loaded loaded;
+    sessions::TranscriptStore transcripts(db);
+    auto compaction = transcripts.last_of_kind(session_id, sessions::EntryKind::compaction);
+    if (!compaction) {
+      loaded.status = std::unexpected(compaction.error());
+    } else if (*compaction) {
+      auto since = transcripts.after(session_id, history_start_seq(**compaction) - 1,
+                                     std::numeric_limits<int64_t>::max());
+      if (since) {
+        loaded.entries = std::move(*since);
+      } else {
+        loaded.status = std::unexpected(since.error());
+      }
+    } else {
+      auto collect = [&loaded](const sessions::TranscriptEntry& entry) -> Status {
+        loaded.entries.push_back(entry);
+        return {};
+      };
+      loaded.status = transcripts.for_each(session_id, collect);
+    }
+    loaded.files = load_workspace_files(workspace, caps);
+    return loaded;
+  };
+  Loaded loaded = co_await env.database.with(load_history);
+  if (!loaded.status) {
+    co_return fail_with("could not read the transcript: " + loaded.status.error().describe(),
+                        "internal");
+  }
+  turn.messages = history_from_entries(loaded.entries, &turn.seqs);
+  loaded.entries.clear();
+  if (!request.images.empty() && !turn.messages.empty() &&
+      turn.messages.back().role == Role::user) {
+    for (const auto& image : request.images) {
+      turn.messages.back().parts.emplace_back(image);
+    }
+  }
+
   SystemPromptInputs prompt_inputs;
-  prompt_inputs.files = co_await core::run_blocking(env.database.pool(), read_files);
+  prompt_inputs.files = std::move(loaded.files);
   prompt_inputs.agent_id = turn.agent_id;
   prompt_inputs.workspace_dir = workspace;
   prompt_inputs.host = "pincer";

@@ -209,6 +209,14 @@ Result<std::optional<TranscriptEntry>> TranscriptStore::get(std::string_view ent
   return first_row(query_rows<TranscriptEntry>(db_, sql, read_entry, entry_id));
 }
 
+Result<std::optional<TranscriptEntry>> TranscriptStore::last_of_kind(std::string_view session_id,
+                                                                     EntryKind kind) {
+  std::string sql = "SELECT " + std::string(kColumns) +
+                    " FROM transcript_entries WHERE session_id = ?1 AND kind = ?2 ORDER BY seq "
+                    "DESC LIMIT 1";
+  return first_row(query_rows<TranscriptEntry>(db_, sql, read_entry, session_id, to_string(kind)));
+}
+
 Result<int64_t> TranscriptStore::count(std::string_view session_id) {
   return query_int(db_, "SELECT COUNT(*) FROM transcript_entries WHERE session_id = ?1",
                    session_id);

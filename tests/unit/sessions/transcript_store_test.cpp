@@ -112,6 +112,38 @@ TEST_F(TranscriptStoreTest, FailedBatchLeavesNothingBehind) {
   EXPECT_EQ(again->front().seq, 1);
 }
 
+// Writes passed as `also` share the append's transaction: when they fail, the entries are not
+// there either (a step's reply never lands without its usage, or the other way round).
+TEST_F(TranscriptStoreTest, AlsoRunsInTheSameTransaction) {
+  std::vector<NewTranscriptEntry> batch{entry(1)};
+  auto failing = [](store::Database&) -> Status {
+    return fail(Errc::io, "the usage write failed");
+  };
+  ASSERT_FALSE(transcripts().append(session_id_, batch, 2000, failing));
+  EXPECT_EQ(transcripts().count(session_id_).value_or(-1), 0);
+  bool ran = false;
+  auto joining = [&](store::Database& db) -> Status {
+    ran = db.in_transaction();
+    return {};
+  };
+  ASSERT_TRUE(transcripts().append(session_id_, batch, 2000, joining));
+  EXPECT_TRUE(ran);
+  EXPECT_EQ(transcripts().count(session_id_).value_or(-1), 1);
+}
+
+// last_of_kind finds the newest entry of a kind (the history a turn loads starts there).
+TEST_F(TranscriptStoreTest, LastOfKindFindsTheNewest) {
+  std::vector<NewTranscriptEntry> batch{entry(1), entry(2, EntryKind::compaction), entry(3),
+                                        entry(4, EntryKind::compaction), entry(5)};
+  ASSERT_TRUE(transcripts().append(session_id_, batch, 2000));
+  auto found = transcripts().last_of_kind(session_id_, EntryKind::compaction);
+  ASSERT_TRUE(found && *found);
+  EXPECT_EQ((*found)->seq, 4);
+  auto none = transcripts().last_of_kind(session_id_, EntryKind::event);
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
+}
+
 // Pages come back oldest first; before/after walk the transcript without overlap.
 TEST_F(TranscriptStoreTest, PagesAreOrderedAndContiguous) {
   append_n(10);
