@@ -184,10 +184,10 @@ void run_auth_list(CliContext& ctx, const ModelsFlags& flags) {
         state = it->second;
       }
       int64_t until = std::max(state.cooldown_until_ms, state.disabled_until_ms);
-      std::string status = until > now ? (state.disabled_until_ms > now
-                                              ? "disabled (" + state.disabled_reason + ")"
-                                              : "cooling down")
-                                       : "ok";
+      std::string status =
+          until > now ? (state.disabled_until_ms > now ? "disabled (" + state.disabled_reason + ")"
+                                                       : "cooling down")
+                      : "ok";
       rows.push_back(json::object{{"profileId", profile.id},
                                   {"provider", profile.provider},
                                   {"type", profile.type},
@@ -205,8 +205,9 @@ void run_auth_list(CliContext& ctx, const ModelsFlags& flags) {
     return;
   }
   if (rows.empty()) {
-    fmt::print("No credentials. Add one with `pincer models auth add --provider anthropic "
-               "--key-stdin`, or set ANTHROPIC_API_KEY / OPENAI_API_KEY / GEMINI_API_KEY.\n");
+    fmt::print(
+        "No credentials. Add one with `pincer models auth add --provider anthropic "
+        "--key-stdin`, or set ANTHROPIC_API_KEY / OPENAI_API_KEY / GEMINI_API_KEY.\n");
     return;
   }
   fmt::print("{:<28} {:<12} {:<24} {:<16} {}\n", "PROFILE", "PROVIDER", "SOURCE", "KEY", "STATUS");

@@ -15,7 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-
 // "10.0.0.1", "::1", "10.0.0.0/8" or "fd00::/8".
 bool is_ip_or_cidr(const std::string& text) {
   boost::system::error_code ec;

@@ -45,7 +45,8 @@ class RunEventBroadcaster;
 class Gateway {
  public:
   Gateway(boost::asio::io_context& io, boost::asio::thread_pool& pool, store::Database& database,
-          core::StatePaths paths, core::Config config, agent::AgentServiceOptions agent_options = {});
+          core::StatePaths paths, core::Config config,
+          agent::AgentServiceOptions agent_options = {});
   Gateway(const Gateway&) = delete;
   Gateway& operator=(const Gateway&) = delete;
   ~Gateway();
@@ -121,7 +122,7 @@ class Gateway {
   IdempotencyCache idempotency_;
   NodeRegistry nodes_;
   sessions::LaneRegistry lanes_;
-  std::unique_ptr<agent::AgentService> agent_;  // after the lanes and database it uses
+  std::unique_ptr<agent::AgentService> agent_;       // after the lanes and database it uses
   std::unique_ptr<RunEventBroadcaster> run_events_;  // observes agent_; destroyed first
   std::map<std::string, std::weak_ptr<Connection>, std::less<>> connections_;
   StateVersion state_version_{1, 1};

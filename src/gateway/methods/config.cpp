@@ -310,10 +310,10 @@ std::string_view method_name(WriteMode mode) {
 // Where a changed key takes effect: the listener's own settings need a restart, the rest is
 // read live (auth and proxy policy apply to the next connection).
 std::string_view reload_kind(std::string_view path) {
-  for (std::string_view live : {"gateway.auth", "gateway.trustedProxies",
-                                "gateway.allowRealIpFallback", "gateway.controlUi.allowedOrigins",
-                                "gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback",
-                                "gateway.http.endpoints"}) {
+  for (std::string_view live :
+       {"gateway.auth", "gateway.trustedProxies", "gateway.allowRealIpFallback",
+        "gateway.controlUi.allowedOrigins",
+        "gateway.controlUi.dangerouslyAllowHostHeaderOriginFallback", "gateway.http.endpoints"}) {
     if (path == live || path.starts_with(std::string(live) + ".") ||
         path.starts_with(std::string(live) + "[")) {
       return "hot";
