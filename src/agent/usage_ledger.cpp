@@ -1,5 +1,8 @@
 #include "agent/usage_ledger.hpp"
 
+#include <map>
+#include <string>
+
 #include "store/database.hpp"
 #include "store/rows.hpp"
 
@@ -63,6 +66,26 @@ Result<std::vector<UsageGroup>> UsageLedger::grouped(std::string_view key_sql, i
 
 Result<std::vector<UsageGroup>> UsageLedger::by_day(int64_t from_ms, int64_t to_ms) const {
   return grouped("date(at_ms / 1000, 'unixepoch')", from_ms, to_ms, {});
+}
+
+Result<std::vector<UsageGroup>> UsageLedger::by_local_day(int64_t from_ms, int64_t to_ms,
+                                                          const LocalDay& local_day) const {
+  constexpr int64_t kQuarterHourMs = 15 * 60 * 1000;
+  auto quarters =
+      grouped("printf('%d', at_ms / " + std::to_string(kQuarterHourMs) + ")", from_ms, to_ms, {});
+  if (!quarters) {
+    return std::unexpected(quarters.error());
+  }
+  std::map<std::string, UsageTotals> days;
+  for (const auto& quarter : *quarters) {
+    days[local_day(std::stoll(quarter.key) * kQuarterHourMs)] += quarter.totals;
+  }
+  std::vector<UsageGroup> out;
+  out.reserve(days.size());
+  for (auto& [key, totals] : days) {
+    out.push_back({key, totals});
+  }
+  return out;
 }
 
 Result<std::vector<UsageGroup>> UsageLedger::by_model(int64_t from_ms, int64_t to_ms) const {

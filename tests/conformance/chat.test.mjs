@@ -185,6 +185,19 @@ test("models.list and usage.cost report the catalog and what the runs spent", as
   assert.equal(cost.days, 1);
   assert.ok(cost.totals.input >= 321, JSON.stringify(cost.totals));
   assert.equal(cost.daily.length, 1);
+  // Calendar days in a time zone: the rows are dated as a clock there reads them.
+  const localDate = (zone, ms) => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(new Date(ms));
+  const zone = "Pacific/Kiritimati"; // UTC+14: its date is often not UTC's
+  const zoned = await client.request("usage.cost", { days: 2, timeZone: zone });
+  assert.equal(zoned.days, 2);
+  assert.equal(zoned.totals.input, cost.totals.input, "the same calls, counted once");
+  const expected = [localDate(zone, Date.now() - 86400000), localDate(zone, Date.now())];
+  for (const row of zoned.daily) assert.ok(expected.includes(row.date), `${row.date} not in ${expected}`);
+  const offset = await client.request("usage.cost", { days: 2, utcOffset: "UTC+5:30" });
+  assert.equal(offset.totals.input, cost.totals.input);
+  await assert.rejects(client.request("usage.cost", { timeZone: "Mars/Olympus_Mons" }), /timeZone/);
+  await assert.rejects(client.request("usage.cost", { utcOffset: "UTC+15" }), /utcOffset/);
+  await assert.rejects(client.request("usage.cost", { startDate: "2026-02-30", endDate: "2026-03-01" }), /YYYY-MM-DD/);
   const status = await client.request("usage.status", {});
   assert.ok(status.providers.some((p) => p.provider === "anthropic"));
 });

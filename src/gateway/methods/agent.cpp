@@ -7,10 +7,13 @@
 // after a dropped connection gets the state of the first run, never a second run:
 // {status: "in_flight"} while it runs, {status: "ok"} after (the reference's contract).
 
+#include <date/date.h>
+#include <date/tz.h>
 #include <fmt/core.h>
 
 #include <chrono>
 #include <optional>
+#include <regex>
 #include <string>
 
 #include <boost/json.hpp>
@@ -519,24 +522,69 @@ json::object totals_json(const agent::UsageTotals& totals) {
                       {"missingCostEntries", 0}};
 }
 
-std::optional<int64_t> parse_day(std::string_view text) {
+std::optional<date::year_month_day> parse_day(std::string_view text) {
   int y = 0;
   unsigned m = 0;
   unsigned d = 0;
   if (text.size() != 10 || std::sscanf(std::string(text).c_str(), "%4d-%2u-%2u", &y, &m, &d) != 3) {
     return std::nullopt;
   }
-  std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(m), std::chrono::day(d)};
-  if (!day.ok()) {
-    return std::nullopt;
-  }
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::sys_days(day).time_since_epoch())
-      .count();
+  date::year_month_day day{date::year(y), date::month(m), date::day(d)};
+  return day.ok() ? std::optional(day) : std::nullopt;
 }
 
-// usage.cost: tokens and dollars per UTC day over a range ({startDate, endDate} as YYYY-MM-DD,
-// or the last `days` days; 30 by default), from the usage ledger.
+// "UTC+5:30", "UTC-08:00", "UTC" → minutes east of UTC; nullopt when malformed or outside
+// UTC-12:00 .. UTC+14:00 (the offsets clocks use).
+std::optional<int> parse_utc_offset(std::string_view text) {
+  static const std::regex kOffset(R"(UTC(?:([+-])(\d{1,2})(?::(\d{2}))?)?)");
+  std::match_results<std::string_view::const_iterator> match;
+  if (!std::regex_match(text.begin(), text.end(), match, kOffset)) {
+    return std::nullopt;
+  }
+  if (!match[1].matched) {
+    return 0;
+  }
+  int minutes = std::stoi(match[2].str()) * 60 + (match[3].matched ? std::stoi(match[3].str()) : 0);
+  if (match[3].matched && std::stoi(match[3].str()) >= 60) {
+    return std::nullopt;
+  }
+  int total = match[1].str() == "-" ? -minutes : minutes;
+  if (total < -12 * 60 || total > 14 * 60) {
+    return std::nullopt;
+  }
+  return total;
+}
+
+// The calendar usage.cost counts days in: a time zone (DST-aware), a fixed offset, or UTC.
+struct WallClock {
+  const date::time_zone* zone = nullptr;
+  std::chrono::minutes offset{0};
+
+  int64_t midnight_ms(date::year_month_day day) const {
+    date::local_days local{day};
+    std::chrono::sys_time<std::chrono::milliseconds> at;
+    if (zone != nullptr) {
+      // choose::earliest: a midnight skipped or doubled by a DST change still has one answer.
+      at = date::zoned_time<std::chrono::milliseconds>(zone, local, date::choose::earliest)
+               .get_sys_time();
+    } else {
+      at = std::chrono::sys_time<std::chrono::milliseconds>(local.time_since_epoch() - offset);
+    }
+    return at.time_since_epoch().count();
+  }
+  date::year_month_day day_of(int64_t at_ms) const {
+    std::chrono::sys_time<std::chrono::milliseconds> at{std::chrono::milliseconds(at_ms)};
+    date::local_time<std::chrono::milliseconds> local =
+        zone != nullptr
+            ? zone->to_local(at)
+            : date::local_time<std::chrono::milliseconds>(at.time_since_epoch() + offset);
+    return date::year_month_day{date::floor<date::days>(local)};
+  }
+};
+
+// usage.cost: tokens and dollars per calendar day over a range ({startDate, endDate} as
+// YYYY-MM-DD, or the last `days` days; 30 by default), from the usage ledger. Days are UTC
+// unless `timeZone` (IANA, wins) or `utcOffset` ("UTC+5:30") says otherwise.
 asio::awaitable<RpcResult> usage_cost(RpcContext& context) {
   ParamReader params(context, {"startDate", "endDate", "days", "mode", "utcOffset", "timeZone",
                                "agentId", "agentScope"});
@@ -545,49 +593,63 @@ asio::awaitable<RpcResult> usage_cost(RpcContext& context) {
   auto days = params.integer("days", 1, 3660);
   params.string("mode");
   auto offset = params.string("utcOffset", 0, true);
-  auto zone = params.string("timeZone");
+  auto zone_name = params.string("timeZone");
   params.string("agentId");
   params.one_of("agentScope", {"all"});
   if (start.has_value() != end.has_value()) {
     params.fail("startDate and endDate must be provided together");
   }
-  if (zone && *zone != "UTC" && *zone != "Etc/UTC") {
-    params.fail("timeZone: only UTC is supported for now; omit it");
-  }
-  if (offset && !offset->empty() && *offset != "UTC" && *offset != "UTC+0" &&
-      *offset != "UTC+00:00") {
-    params.fail("utcOffset: only UTC is supported for now; omit it");
+  WallClock clock;
+  if (zone_name) {
+    try {
+      clock.zone = date::locate_zone(*zone_name);
+    } catch (const std::runtime_error&) {
+      params.fail("timeZone: unknown time zone \"" + *zone_name +
+                  "\" (use an IANA name such as Europe/Vienna)");
+    }
+  } else if (offset && !offset->empty()) {
+    if (auto minutes = parse_utc_offset(*offset)) {
+      clock.offset = std::chrono::minutes(*minutes);
+    } else {
+      params.fail(
+          "utcOffset: expected UTC+H[:MM] or UTC-H[:MM] between UTC-12:00 and "
+          "UTC+14:00, got \"" +
+          *offset + "\"");
+    }
   }
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
   int64_t now = unix_ms();
-  int64_t today = now - now % kDayMs;
-  int64_t from = 0;
-  int64_t to = 0;
+  date::year_month_day first;
+  date::year_month_day last;
   if (start) {
     auto a = parse_day(*start);
     auto b = parse_day(end.value_or(""));  // given together with startDate (checked above)
     if (!a || !b) {
       co_return std::unexpected(invalid_request("startDate/endDate: expected YYYY-MM-DD dates"));
     }
-    if (*a > *b) {
+    if (date::sys_days(*a) > date::sys_days(*b)) {
       co_return std::unexpected(invalid_request("startDate must not be after endDate"));
     }
-    from = *a;
-    to = *b + kDayMs;
+    first = *a;
+    last = *b;
   } else {
-    from = today - (days.value_or(30) - 1) * kDayMs;
-    to = today + kDayMs;
+    last = clock.day_of(now);
+    first = date::year_month_day{date::sys_days(last) - date::days(days.value_or(30) - 1)};
   }
-  auto read = [from, to](store::Database& db)
+  int64_t from = clock.midnight_ms(first);
+  int64_t to = clock.midnight_ms(date::year_month_day{date::sys_days(last) + date::days(1)});
+  int64_t day_count = (date::sys_days(last) - date::sys_days(first)).count() + 1;
+  auto local_day = [clock](int64_t at_ms) { return date::format("%F", clock.day_of(at_ms)); };
+  auto read = [from, to, &local_day](store::Database& db)
       -> Result<std::pair<agent::UsageTotals, std::vector<agent::UsageGroup>>> {
     agent::UsageLedger ledger(db);
     auto totals = ledger.totals(from, to);
     if (!totals) {
       return std::unexpected(totals.error());
     }
-    auto daily = ledger.by_day(from, to);
+    auto daily = ledger.by_local_day(from, to, local_day);
     if (!daily) {
       return std::unexpected(daily.error());
     }
@@ -604,7 +666,7 @@ asio::awaitable<RpcResult> usage_cost(RpcContext& context) {
     daily.push_back(std::move(row));
   }
   co_return json::object{{"updatedAt", now},
-                         {"days", (to - from) / kDayMs},
+                         {"days", day_count},
                          {"daily", std::move(daily)},
                          {"totals", totals_json(summary->first)}};
 }
@@ -634,12 +696,7 @@ asio::awaitable<RpcResult> usage_status(RpcContext& context) {
     agent::UsageTotals spent;
     for (const auto& group : *by_model) {
       if (group.key.starts_with(provider.id + "/")) {
-        spent.calls += group.totals.calls;
-        spent.input_tokens += group.totals.input_tokens;
-        spent.output_tokens += group.totals.output_tokens;
-        spent.cache_read_tokens += group.totals.cache_read_tokens;
-        spent.cache_write_tokens += group.totals.cache_write_tokens;
-        spent.cost_usd += group.totals.cost_usd;
+        spent += group.totals;
       }
     }
     if (profiles.empty() && spent.calls == 0) {
