@@ -70,7 +70,7 @@ Result<std::vector<UsageGroup>> UsageLedger::by_day(int64_t from_ms, int64_t to_
 
 Result<std::vector<UsageGroup>> UsageLedger::by_local_day(int64_t from_ms, int64_t to_ms,
                                                           const LocalDay& local_day) const {
-  constexpr int64_t kQuarterHourMs = 15 * 60 * 1000;
+  constexpr int64_t kQuarterHourMs = int64_t{15} * 60 * 1000;
   auto quarters =
       grouped("printf('%d', at_ms / " + std::to_string(kQuarterHourMs) + ")", from_ms, to_ms, {});
   if (!quarters) {
