@@ -4,6 +4,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "agent/context_guard.hpp"
+#include "core/text.hpp"
 
 namespace pincer::agent {
 namespace {
@@ -122,6 +123,12 @@ json::object compaction_entry_json(std::string_view summary, int64_t first_kept_
                       {"tokensBefore", tokens_before}};
 }
 
+bool is_session_command(std::string_view text) {
+  std::string_view trimmed = core::trim(text);
+  return trimmed.starts_with("/think") || trimmed.starts_with("/model") || trimmed == "/compact" ||
+         trimmed.starts_with("/compact ");
+}
+
 int64_t history_start_seq(const sessions::TranscriptEntry& compaction) {
   int64_t start = compaction.seq;
   json::value content = parse_content(compaction.content);
@@ -172,7 +179,11 @@ std::vector<Message> history_from_entries(const std::vector<sessions::Transcript
       case EntryKind::user: {
         Message message{Role::user, {}};
         read_parts(content, message.parts);
-        if (!message.parts.empty()) {
+        bool command =
+            message.parts.size() == 1 &&
+            std::holds_alternative<providers::TextPart>(message.parts.front()) &&
+            is_session_command(std::get<providers::TextPart>(message.parts.front()).text);
+        if (!message.parts.empty() && !command) {
           out.push_back(std::move(message));
         }
         break;

@@ -26,6 +26,11 @@ boost::json::object tool_result_entry_json(const providers::ToolResultPart& resu
 boost::json::object compaction_entry_json(std::string_view summary, int64_t first_kept_seq,
                                           int64_t tokens_before);
 
+// A chat command that changes the session instead of talking to the model ("/think high",
+// "/model openai/gpt-5.1", "/compact [focus]"). Its transcript entry stays for the record but
+// is not part of the model's history.
+bool is_session_command(std::string_view text);
+
 // The first seq a history built from `compaction` (the newest compaction entry) needs: the
 // oldest entry the summary kept verbatim, or the compaction entry itself.
 int64_t history_start_seq(const sessions::TranscriptEntry& compaction);

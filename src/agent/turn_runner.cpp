@@ -215,7 +215,7 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
   if (trimmed == "/compact" || trimmed.starts_with("/compact ")) {
     compact_focus = std::string(core::trim(std::string_view(trimmed).substr(8)));
   }
-  if (trimmed.starts_with("/think") || trimmed.starts_with("/model")) {
+  if (!trimmed.starts_with("/compact") && is_session_command(trimmed)) {  // /think, /model
     bool think = trimmed.starts_with("/think");
     std::string argument(core::trim(std::string_view(trimmed).substr(6)));
     json::object mutation;
@@ -487,13 +487,8 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
   };
 
   if (compact_focus) {
-    // The command itself is the newest message; it is not part of what gets summarised.
-    if (!turn.messages.empty() && turn.messages.back().role == Role::user) {
-      turn.messages.pop_back();
-      if (turn.seqs.size() > turn.messages.size()) {
-        turn.seqs.resize(turn.messages.size());
-      }
-    }
+    // The command's own entry is not in the history (is_session_command), so it is not
+    // summarised either.
     providers::ModelRequest request_now = base;
     request_now.messages = turn.messages;
     CompactionPlan plan = plan_compaction(request_now, window, compaction_settings);

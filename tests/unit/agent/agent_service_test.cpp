@@ -11,6 +11,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include "agent/auth_profile_store.hpp"
 #include "agent/model_caller.hpp"
@@ -365,6 +366,28 @@ TEST_F(AgentServiceTest, CompactCommandSummarisesOlderHistory) {
   std::string last = fake.requests().back().body;
   EXPECT_NE(last.find("SUMMARY: four earlier exchanges."), std::string::npos);
   EXPECT_LT(last.size(), 2U * 12'000U);
+}
+
+// Chat commands change the session and answer at once; they stay in the transcript for the
+// record but never reach the model as user turns.
+TEST_F(AgentServiceTest, SessionCommandsStayOutOfTheModelHistory) {
+  start();
+  RunOutcome think = run(chat("/think high"));
+  ASSERT_EQ(think.status, RunStatus::ok) << think.error;
+  EXPECT_EQ(think.text, "Thinking level set to high.");
+  EXPECT_TRUE(fake.requests().empty());
+  fake.push(ScriptStep::of(text_reply("thought about it")));
+  ASSERT_EQ(run(chat("what now?")).status, RunStatus::ok);
+  ASSERT_EQ(fake.requests().size(), 1U);
+  auto body = json::parse(fake.requests().back().body).as_object();
+  const auto& messages = body.at("messages").as_array();
+  ASSERT_EQ(messages.size(), 1U) << json::serialize(messages);
+  EXPECT_EQ(json::serialize(messages).find("/think"), std::string::npos);
+  bool recorded = false;
+  for (const auto& entry : transcript()) {
+    recorded = recorded || entry.content.find("/think high") != std::string::npos;
+  }
+  EXPECT_TRUE(recorded);
 }
 
 }  // namespace
