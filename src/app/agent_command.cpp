@@ -246,9 +246,10 @@ void report_turn(CliContext& ctx, const AgentFlags& flags, ReplyPrinter& printer
 }
 
 // The session the turn goes to: --session as given (an agent-relative key such as "work" is
-// scoped to the agent), else the agent's main session.
-Result<std::string> session_key_for(const AgentFlags& flags, const std::string& agent_id,
-                                    const core::Config& config) {
+// scoped to the agent: --agent, else the default one), else the agent's main session.
+Result<std::string> session_key_for(const AgentFlags& flags, const core::Config& config) {
+  std::string agent_id = flags.agent.empty() ? core::default_agent_id(config.agents)
+                                             : core::normalize_agent_id(flags.agent);
   std::string session(core::trim(flags.session));
   if (session.empty() || session == "main") {
     return sessions::main_session_key(agent_id, config.session);
@@ -484,9 +485,7 @@ void run_through_gateway(CliContext& ctx, const AgentFlags& flags, const std::st
   if (load.config) {
     config = *load.config;
   }
-  std::string agent_id = flags.agent.empty() ? core::default_agent_id(config.agents)
-                                             : core::normalize_agent_id(flags.agent);
-  auto session_key = session_key_for(flags, agent_id, config);
+  auto session_key = session_key_for(flags, config);
   if (!session_key) {
     ctx.report(session_key.error(), 2);
     return;
@@ -652,9 +651,7 @@ void run_local(CliContext& ctx, const AgentFlags& flags, const std::string& mess
   core::set_log_level(core::LogLevel::silent,
                       flags.verbose ? core::LogLevel::info : core::LogLevel::error);
 
-  std::string agent_id = flags.agent.empty() ? core::default_agent_id(config.agents)
-                                             : core::normalize_agent_id(flags.agent);
-  auto session_key = session_key_for(flags, agent_id, config);
+  auto session_key = session_key_for(flags, config);
   if (!session_key) {
     ctx.report(session_key.error(), 2);
     return;

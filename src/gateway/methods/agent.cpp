@@ -120,6 +120,11 @@ std::optional<std::string> read_images(const json::value* attachments,
   return std::nullopt;
 }
 
+// The `thinking` param of chat.send and agent: a level the runner knows.
+std::optional<std::string> read_thinking(ParamReader& params) {
+  return params.one_of("thinking", {"off", "minimal", "low", "medium", "high", "xhigh"});
+}
+
 // A known run answered from its state (a retried send, or agent.wait).
 json::object run_state(const agent::RunOutcome& outcome) {
   if (!outcome.finished()) {
@@ -163,7 +168,7 @@ asio::awaitable<RpcResult> chat_send(RpcContext& context) {
   if (!message && !params.has("message")) {
     params.fail("message is required");
   }
-  auto thinking = params.one_of("thinking", {"off", "minimal", "low", "medium", "high", "xhigh"});
+  auto thinking = read_thinking(params);
   auto queue = params.one_of("queueMode", {"steer", "followup", "collect", "interrupt"});
   params.boolean("deliver");
   auto timeout_ms = params.integer("timeoutMs", 0, kMaxWaitMs);
@@ -284,7 +289,7 @@ asio::awaitable<RpcResult> agent_run(RpcContext& context) {
   auto provider = params.string("provider");
   auto model = params.string("model");
   auto key = params.string("sessionKey", 512);
-  auto thinking = params.one_of("thinking", {"off", "minimal", "low", "medium", "high", "xhigh"});
+  auto thinking = read_thinking(params);
   auto channel = params.string("channel");
   auto timeout_s = params.integer("timeout", 0, kMaxWaitMs / 1000);
   auto extra = params.string("extraSystemPrompt", 0, true);
