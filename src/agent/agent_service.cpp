@@ -182,6 +182,7 @@ struct AgentService::Impl {
     for (const auto& follower : followers) {
       RunOutcome copy = runs[run_id].outcome;
       copy.run_id = follower;
+      copy.merged_into = run_id;
       finish(follower, std::move(copy));
     }
     finished_order.push_back(run_id);

@@ -12,6 +12,7 @@
 
 #include "core/config.hpp"
 #include "providers/model_types.hpp"
+#include "sessions/chat_type.hpp"
 
 namespace pincer::agent {
 
@@ -26,6 +27,16 @@ struct ChatRequest {
   std::string extra_system_prompt;
   std::optional<std::chrono::milliseconds> timeout;  // empty: agents.defaults.timeoutSeconds
   std::string channel = "webchat";  // where it came from: webchat, cli, openai-http ...
+  // For chat channels: the account, the chat replies go to, and the thread, recorded on the
+  // session as its delivery context.
+  std::string account_id;
+  std::string reply_to;
+  std::string thread_id;
+  std::optional<sessions::ChatType> chat_type;
+  std::string display_name;
+  // The user entry for this run may already be in the transcript (a channel message resumed
+  // after a restart): take it in only when no entry carries run_id yet.
+  bool resume = false;
 };
 
 enum class RunStatus { queued, running, ok, error, aborted, timeout };
@@ -45,6 +56,9 @@ struct RunOutcome {
   double cost_usd = 0;
   int64_t started_at_ms = 0;
   int64_t ended_at_ms = 0;
+  // Set when this run's message was steered or collected into another run: that run's id. The
+  // outcome is the other run's; its reply answers both, so it is delivered once.
+  std::string merged_into;
   bool finished() const { return status != RunStatus::queued && status != RunStatus::running; }
 };
 

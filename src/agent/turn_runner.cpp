@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "agent/agent_service.hpp"
@@ -129,6 +130,52 @@ class StepSink final : public providers::StreamSink {
   std::string text_;
 };
 
+// How far a resumed run got before a restart.
+struct ResumePoint {
+  sessions::SessionRecord session;
+  std::string user_text;
+  std::optional<std::string> final_text;  // the run's last entry was its reply
+};
+
+std::string text_of_content(std::string_view content) {
+  boost::system::error_code ec;
+  json::value value = json::parse(content, ec);
+  std::string text;
+  if (ec || !value.is_array()) {
+    return text;
+  }
+  for (const auto& part : value.get_array()) {
+    const json::object* object = part.if_object();
+    const json::value* t = object != nullptr ? object->if_contains("text") : nullptr;
+    if (t != nullptr && t->is_string()) {
+      text += t->get_string();
+    }
+  }
+  return text;
+}
+
+Result<std::optional<ResumePoint>> find_resume_point(store::Database& db,
+                                                     std::string_view session_key,
+                                                     std::string_view run_id) {
+  auto session = sessions::SessionStore(db).find_active(session_key);
+  if (!session || !*session) {
+    return session ? Result<std::optional<ResumePoint>>(std::nullopt)
+                   : std::unexpected(session.error());
+  }
+  auto entries = sessions::TranscriptStore(db).of_run((*session)->session_id, run_id);
+  if (!entries) {
+    return std::unexpected(entries.error());
+  }
+  if (entries->empty() || entries->front().kind != sessions::EntryKind::user) {
+    return std::optional<ResumePoint>();
+  }
+  ResumePoint point{**session, text_of_content(entries->front().content), std::nullopt};
+  if (entries->size() > 1 && entries->back().kind == sessions::EntryKind::assistant) {
+    point.final_text = text_of_content(entries->back().content);
+  }
+  return point;
+}
+
 struct TurnState {
   std::string session_id;
   std::string session_key;
@@ -179,13 +226,40 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
   bool command_only = false;
   bool was_reset = false;
   json::object settings;
-  for (const std::string& text : texts) {
+  // A channel message resumed after a restart may have been taken in (or even answered) before
+  // the crash: the transcript's entries for this run say how far it got.
+  bool taken_in = false;
+  if (request.resume) {
+    auto prior =
+        co_await env.database.with([&](store::Database& db) -> Result<std::optional<ResumePoint>> {
+          return find_resume_point(db, request.session_key, run_id);
+        });
+    if (prior && *prior) {
+      turn.session_id = (*prior)->session.session_id;
+      settings = (*prior)->session.settings;
+      taken_in = true;
+      user_text = (*prior)->user_text;
+      if ((*prior)->final_text) {
+        outcome.status = RunStatus::ok;
+        outcome.text = *(*prior)->final_text;
+        outcome.ended_at_ms = now_ms();
+        co_return outcome;
+      }
+    }
+  }
+  for (const std::string& text : taken_in ? std::vector<std::string>{} : texts) {
     sessions::IntakeMessage message;
     message.session_key = turn.session_key;
     message.agent_id = turn.agent_id;
     message.channel = request.channel;
+    message.account_id = request.account_id;
+    message.to = request.reply_to;
+    message.thread_id = request.thread_id;
+    message.chat_type = request.chat_type.value_or(sessions::ChatType::direct);
+    message.display_name = request.display_name;
     message.text = text;
     message.received_at_ms = now_ms();
+    message.run_id = run_id;
     auto intake = [&env, message](store::Database& db) {
       return sessions::take_in_message(db, env.config.session, message);
     };

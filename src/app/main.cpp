@@ -51,11 +51,14 @@ int main(int argc, char** argv) {
   app::register_onboard_command(root, ctx);
   app::register_gateway_command(root, ctx);
   app::register_agent_command(root, ctx);
+  app::register_channels_command(root, ctx);
   app::register_config_command(root, ctx);
   app::register_devices_command(root, ctx);
   app::register_doctor_command(root, ctx);
   app::register_logs_command(root, ctx);
+  app::register_message_command(root, ctx);
   app::register_models_command(root, ctx);
+  app::register_pairing_command(root, ctx);
   app::register_sessions_command(root, ctx);
   app::register_status_command(root, ctx);
 

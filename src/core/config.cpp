@@ -248,6 +248,7 @@ std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
   detail::read_messages(root, out.messages);
   detail::read_models(root, out.models);
   detail::read_auth(root, out.auth);
+  detail::read_channels(root, out.channels);
   root.take("$schema");
   root.finish();
   out.raw = document;

@@ -125,6 +125,8 @@ struct AgentEntry {
   std::string workspace;  // empty: agents.defaults.workspace / <state>/workspace-<id>
   std::string agent_dir;
   std::optional<ModelSelection> model;  // unset: agents.defaults.model
+  // groupChat.mentionPatterns: replaces messages.groupChat.mentionPatterns for this agent.
+  std::optional<std::vector<std::string>> mention_patterns;
   boost::json::value raw = boost::json::object();
 };
 
@@ -234,8 +236,16 @@ struct QueueConfig {
   std::map<std::string, int64_t> debounce_ms_by_channel;
 };
 
+// messages.groupChat: how group messages reach the agent.
+struct GroupChatConfig {
+  // Case-insensitive regular expressions; a group message matching one counts as a mention.
+  std::vector<std::string> mention_patterns;
+  int64_t history_limit = 50;
+};
+
 struct MessagesConfig {
   QueueConfig queue;
+  GroupChatConfig group_chat;
 };
 
 // ---- models.* and auth.* ----------------------------------------------------------------------
@@ -294,6 +304,71 @@ struct AuthConfig {
   std::map<std::string, std::vector<std::string>> order;  // provider -> profile ids
 };
 
+// ---- channels.* -------------------------------------------------------------------------------
+
+// Who may start a conversation in a DM (docs: channels/pairing.md).
+enum class DmPolicy { pairing, allowlist, open, disabled };
+// Which groups (and senders in them) the bot answers.
+enum class GroupPolicy { open, allowlist, disabled };
+// How a reply reaches the chat while it is written: one edited preview message (partial), whole
+// blocks as they complete (block), a progress line (progress), or only the final text (off).
+enum class StreamingMode { off, partial, block, progress };
+enum class ReplyToMode { off, first, all, batched };
+
+// channels.<channel>.groups.<chatId> and .topics.<topicId>: unset fields inherit.
+struct ChannelGroupConfig {
+  std::optional<bool> enabled;
+  std::optional<bool> require_mention;
+  std::optional<GroupPolicy> group_policy;
+  std::optional<std::vector<std::string>> allow_from;
+  std::string system_prompt;
+  std::map<std::string, ChannelGroupConfig> topics;  // "*" applies to unlisted topics
+};
+
+// One Telegram bot, with the channel root's settings already applied where the account is
+// silent (docs: channels/telegram, gateway/config-channels/shared-policies.md).
+struct TelegramAccountConfig {
+  static constexpr int64_t kDefaultTextChunkLimit = 4000;
+  std::string account_id;
+  std::string name;
+  bool enabled = true;
+  // botToken; when empty the channel reads token_file, then (default account only)
+  // TELEGRAM_BOT_TOKEN when it starts the account.
+  std::string bot_token;
+  std::string token_file;
+  DmPolicy dm_policy = DmPolicy::pairing;
+  std::vector<std::string> allow_from;  // normalized: "tg:"/"telegram:" prefixes dropped
+  GroupPolicy group_policy = GroupPolicy::allowlist;
+  std::optional<std::vector<std::string>> group_allow_from;  // unset: allow_from
+  // Unset: no group is allowed by id (open policy still admits all groups).
+  std::optional<std::map<std::string, ChannelGroupConfig>> groups;
+  StreamingMode streaming = StreamingMode::progress;
+  int64_t text_chunk_limit = kDefaultTextChunkLimit;
+  ReplyToMode reply_to_mode = ReplyToMode::off;
+  bool link_preview = true;
+  std::string markdown_tables;  // off | bullets | code | block; empty: the channel default
+  std::string response_prefix;
+  std::string api_root = "https://api.telegram.org";
+  std::string proxy;
+  std::string webhook_url;     // set: webhook mode instead of long polling
+  std::string webhook_secret;  // X-Telegram-Bot-Api-Secret-Token
+  std::string webhook_path = "/telegram-webhook";
+  int64_t media_max_mb = 100;
+  int64_t history_limit = 50;
+};
+
+struct TelegramConfig {
+  bool configured = false;  // channels.telegram is present
+  bool enabled = true;
+  std::string default_account = "default";
+  std::map<std::string, TelegramAccountConfig> accounts;  // never empty when configured
+};
+
+struct ChannelsConfig {
+  std::optional<GroupPolicy> default_group_policy;  // channels.defaults.groupPolicy
+  TelegramConfig telegram;
+};
+
 struct Config {
   GatewayConfig gateway;
   LoggingConfig logging;
@@ -304,6 +379,7 @@ struct Config {
   MessagesConfig messages;
   ModelsConfig models;
   AuthConfig auth;
+  ChannelsConfig channels;
   // The whole document after ${VAR} substitution, for sections other subsystems read
   // themselves (channels, models, ...) until they get typed structs here.
   boost::json::value raw = boost::json::object();
@@ -330,6 +406,9 @@ std::string_view to_string(ResetMode mode);
 std::string_view to_string(QueueMode mode);
 std::string_view to_string(QueueDrop drop);
 std::string_view to_string(PeerKind kind);
+std::string_view to_string(DmPolicy policy);
+std::string_view to_string(GroupPolicy policy);
+std::string_view to_string(StreamingMode mode);
 
 // The agent id the reference would use for `text`: trimmed, lowercased, every run of characters
 // outside [a-z0-9_-] replaced by one "-", leading/trailing "-" dropped, at most 64 characters;

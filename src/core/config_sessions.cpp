@@ -18,7 +18,6 @@ namespace json = boost::json;
 
 namespace {
 
-
 const std::initializer_list<std::pair<std::string_view, DmScope>> kDmScopes = {
     {"main", DmScope::main},
     {"per-peer", DmScope::per_peer},
@@ -185,6 +184,15 @@ void read_agent_roster(ConfigReader& agents, AgentsConfig& out) {
     e.string("workspace", entry.workspace);
     e.string("agentDir", entry.agent_dir);
     read_model(e, entry.model);
+    if (e.has("groupChat")) {
+      ConfigReader group_chat = e.object("groupChat");
+      if (group_chat.has("mentionPatterns")) {
+        std::vector<std::string> patterns;
+        group_chat.string_list("mentionPatterns", patterns);
+        entry.mention_patterns = std::move(patterns);
+      }
+      group_chat.finish();
+    }
     if (raw != nullptr) {
       entry.raw = *raw;
     }
@@ -435,8 +443,12 @@ void read_messages(ConfigReader& root, MessagesConfig& out) {
   }
   debounce.finish();
   q.finish();
-  // messages.* besides the queue belongs to delivery; its keys are left for the final pass
-  // below to note or warn about.
+  ConfigReader group_chat = messages.object("groupChat");
+  group_chat.string_list("mentionPatterns", out.group_chat.mention_patterns);
+  group_chat.integer("historyLimit", out.group_chat.history_limit, 0, 10'000);
+  group_chat.finish();
+  // messages.* besides these belongs to delivery; its keys are left for the final pass below to
+  // note or warn about.
   messages.finish();
 }
 

@@ -73,6 +73,7 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
       idle_timer_(io, asio::steady_timer::time_point::max()) {
   run_events_ = std::make_unique<RunEventBroadcaster>(*this);
   agent_->add_observer(run_events_.get());
+  channels_ = std::make_unique<channels::ChannelManager>(io, database_, *agent_, config_);
 }
 
 Gateway::~Gateway() {
@@ -84,6 +85,7 @@ void Gateway::update_config(core::Config config) {
   rate_limiter_.configure(config_.gateway.auth.rate_limit);
   lanes_.apply(lane_caps(config_));
   agent_->update_config(config_);
+  channels_->update_config(config_);
 }
 
 sessions::LaneCaps lane_caps(const core::Config& config) {
@@ -286,6 +288,7 @@ void Gateway::presence_changed() {
 
 void Gateway::start() {
   asio::co_spawn(io_, tick_loop(), asio::detached);
+  channels_->start();
 }
 
 asio::awaitable<void> Gateway::tick_loop() {
@@ -322,8 +325,12 @@ asio::awaitable<void> Gateway::drain(std::chrono::milliseconds bound, std::strin
     idle_timer_.expires_after(bound);
     co_await idle_timer_.async_wait(asio::as_tuple(asio::use_awaitable));
   }
+  // Channel messages whose turns the shutdown interrupts stay open and are resumed at the next
+  // start; receiving stops first so nothing new comes in.
+  channels_->prepare_stop();
   // Turns still running are stopped like a user abort: each keeps what its transcript holds.
   agent_->abort_all();
+  co_await channels_->stop();
   stopped_ = true;
   tick_timer_.cancel();
   presence_timer_.cancel();

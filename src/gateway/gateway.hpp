@@ -25,6 +25,7 @@
 #include <boost/json/object.hpp>
 
 #include "agent/agent_service.hpp"
+#include "channels/channel_manager.hpp"
 #include "core/config.hpp"
 #include "core/executor.hpp"
 #include "core/ids.hpp"
@@ -71,6 +72,9 @@ class Gateway {
   // The agent runtime: chat.send, agent, the OpenAI-compatible endpoint and sessions.compact
   // submit turns here; its run events become `agent` and `chat` events (run_events.hpp).
   agent::AgentService& agent() { return *agent_; }
+  // The chat channels (Telegram ...): inbound messages become agent turns, replies go out through
+  // the persisted delivery queue (channels/channel_manager.hpp).
+  channels::ChannelManager& channels() { return *channels_; }
 
   // Runs fn(Database&) on the blocking pool, one call at a time, and resumes on the I/O thread.
   template <class Fn>
@@ -122,8 +126,9 @@ class Gateway {
   IdempotencyCache idempotency_;
   NodeRegistry nodes_;
   sessions::LaneRegistry lanes_;
-  std::unique_ptr<agent::AgentService> agent_;       // after the lanes and database it uses
-  std::unique_ptr<RunEventBroadcaster> run_events_;  // observes agent_; destroyed first
+  std::unique_ptr<agent::AgentService> agent_;          // after the lanes and database it uses
+  std::unique_ptr<RunEventBroadcaster> run_events_;     // observes agent_; destroyed first
+  std::unique_ptr<channels::ChannelManager> channels_;  // observes agent_ too
   std::map<std::string, std::weak_ptr<Connection>, std::less<>> connections_;
   StateVersion state_version_{1, 1};
   std::chrono::steady_clock::time_point started_;

@@ -242,6 +242,27 @@ struct GatewayServer::Impl : std::enable_shared_from_this<GatewayServer::Impl> {
         }
         continue;
       }
+      if (parser.get().method() == http::verb::post) {
+        std::string_view target = parser.get().target();
+        std::string_view path = target.substr(0, target.find('?'));
+        auto hook = gateway.channels().webhook(
+            path, parser.get()["X-Telegram-Bot-Api-Secret-Token"], std::move(parser.get().body()));
+        if (hook) {
+          channels::WebhookReply reply = co_await std::move(*hook);
+          http::response<http::string_body> answer{static_cast<http::status>(reply.status),
+                                                   parser.get().version()};
+          answer.set(http::field::content_type, "application/json");
+          answer.keep_alive(parser.get().keep_alive());
+          answer.body() = std::move(reply.body);
+          answer.prepare_payload();
+          auto [hec, hn] =
+              co_await http::async_write(*stream, answer, asio::as_tuple(asio::use_awaitable));
+          if (hec || !answer.keep_alive() || draining) {
+            break;
+          }
+          continue;
+        }
+      }
       auto response = respond(parser.get());
       bool keep_alive = response.keep_alive() && !draining;
       auto [wec, wn] =

@@ -17,7 +17,6 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -32,13 +31,18 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include "core/proxy_settings.hpp"
 #include "core/text.hpp"
-#include "providers/proxy_settings.hpp"
+#include "core/tls_client_context.hpp"
 #include "providers/retry_after.hpp"
 #include "providers/sse_parser.hpp"
 
 namespace pincer::providers {
 namespace {
+
+using core::ProxyChoice;
+using core::ProxyEnvironment;
+using core::ProxyServer;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -97,20 +101,6 @@ std::expected<Target, ProviderError> parse_target(std::string_view url) {
   }
   target.origin = scheme + "://" + target.host_header;
   return target;
-}
-
-// One TLS client context for the process: loading the system CA store costs milliseconds, and
-// an SSL_CTX is safe to share between connections.
-ssl::context& tls_context() {
-  static ssl::context context = [] {
-    ssl::context ctx(ssl::context::tls_client);
-    ctx.set_default_verify_paths();
-    ctx.set_verify_mode(ssl::verify_peer);
-    ctx.set_options(ssl::context::no_sslv2 | ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                    ssl::context::no_tlsv1_1);
-    return ctx;
-  }();
-  return context;
 }
 
 asio::awaitable<bool> cancelled() {
@@ -371,7 +361,8 @@ asio::awaitable<Outcome> stream_model_impl(const ApiAdapter& adapter, const Mode
   }
   ProxyChoice choice{options.proxy, options.use_environment_proxy, !options.proxy_loopback_for_test,
                      ProxyEnvironment::from_process()};
-  auto proxy = select_proxy(choice, target->tls ? "https" : "http", target->host, target->port);
+  auto proxy =
+      core::select_proxy(choice, target->tls ? "https" : "http", target->host, target->port);
   if (!proxy) {
     co_return failure(FailoverReason::format, proxy.error().describe());
   }
@@ -405,7 +396,8 @@ asio::awaitable<Outcome> stream_model_impl(const ApiAdapter& adapter, const Mode
                                 options);
   }
 
-  beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), tls_context());
+  beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream),
+                                                  core::tls_client_context());
   boost::system::error_code address_ec;
   asio::ip::make_address(target->host, address_ec);
   if (address_ec) {  // SNI carries names only, never IP addresses

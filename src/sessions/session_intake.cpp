@@ -116,6 +116,7 @@ Result<IntakeResult> take_in_message_steps(store::Database& db, const core::Sess
   entry.content =
       json::serialize(json::array{json::object{{"type", "text"}, {"text", result.text}}});
   entry.created_at_ms = now;
+  entry.run_id = message.run_id;
   auto appended = transcripts.append(result.session.session_id, std::span(&entry, 1), now);
   if (!appended) {
     return std::unexpected(appended.error());

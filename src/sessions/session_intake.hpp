@@ -47,6 +47,7 @@ struct IntakeMessage {
   // True for a person's message; false for heartbeat, cron and system events.
   bool interaction = true;
   int64_t received_at_ms = 0;
+  std::string run_id;  // the run the message starts, recorded on its entry
 };
 
 struct IntakeResult {

@@ -203,6 +203,13 @@ Result<std::vector<TranscriptEntry>> TranscriptStore::after(std::string_view ses
                                      std::max<int64_t>(n, 0));
 }
 
+Result<std::vector<TranscriptEntry>> TranscriptStore::of_run(std::string_view session_id,
+                                                             std::string_view run_id) {
+  std::string sql = "SELECT " + std::string(kColumns) +
+                    " FROM transcript_entries WHERE session_id = ?1 AND run_id = ?2 ORDER BY seq";
+  return query_rows<TranscriptEntry>(db_, sql, read_entry, session_id, run_id);
+}
+
 Result<std::optional<TranscriptEntry>> TranscriptStore::get(std::string_view entry_id) {
   std::string sql =
       "SELECT " + std::string(kColumns) + " FROM transcript_entries WHERE entry_id = ?1";

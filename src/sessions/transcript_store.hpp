@@ -101,6 +101,8 @@ class TranscriptStore {
   Result<std::vector<TranscriptEntry>> after(std::string_view session_id, int64_t after_seq,
                                              int64_t n);
   Result<std::optional<TranscriptEntry>> get(std::string_view entry_id);
+  // Every entry a run wrote, oldest first (a resumed channel message checks what is done).
+  Result<std::vector<TranscriptEntry>> of_run(std::string_view session_id, std::string_view run_id);
   // The newest entry of `kind` (e.g. the last compaction summary), if any.
   Result<std::optional<TranscriptEntry>> last_of_kind(std::string_view session_id, EntryKind kind);
   Result<int64_t> count(std::string_view session_id);

@@ -155,6 +155,75 @@ constexpr std::array kStateMigrations{
       );
       CREATE INDEX model_usage_at ON model_usage (at_ms);
     )sql"},
+    // Channels (src/channels/): inbound updates as received (the dedupe key is the channel's own
+    // update id, so a redelivered update is recognised), the outbound queue (a reply is
+    // recorded in the same transaction that marks its inbound answered, and leaves the table
+    // only once the chat app accepted it), per-account cursors (Telegram's update offset), and
+    // DM pairing (docs: channels/pairing.md): pending requests with their code, approved senders.
+    Migration{5, "channels", R"sql(
+      CREATE TABLE channel_inbound (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL,
+        message TEXT NOT NULL,
+        state TEXT NOT NULL,
+        run_id TEXT,
+        session_key TEXT,
+        draft_message_id TEXT,
+        received_at_ms BIGINT NOT NULL,
+        updated_at_ms BIGINT NOT NULL,
+        UNIQUE (channel, account_id, dedupe_key)
+      );
+      CREATE INDEX channel_inbound_state ON channel_inbound (state, id);
+      CREATE TABLE channel_outbound (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        target TEXT NOT NULL,
+        thread_id TEXT NOT NULL,
+        reply_to TEXT NOT NULL,
+        text TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        draft_message_id TEXT,
+        parts_sent BIGINT NOT NULL DEFAULT 0,
+        attempts BIGINT NOT NULL DEFAULT 0,
+        next_attempt_at_ms BIGINT NOT NULL,
+        last_error TEXT,
+        run_id TEXT,
+        inbound_id BIGINT,
+        created_at_ms BIGINT NOT NULL
+      );
+      CREATE INDEX channel_outbound_due ON channel_outbound (next_attempt_at_ms, id);
+      CREATE TABLE channel_cursors (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        cursor TEXT NOT NULL,
+        updated_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (channel, account_id)
+      );
+      CREATE TABLE channel_pairing_requests (
+        request_id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        sender_label TEXT NOT NULL,
+        code TEXT NOT NULL,
+        metadata TEXT NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        last_seen_at_ms BIGINT NOT NULL,
+        expires_at_ms BIGINT NOT NULL,
+        UNIQUE (channel, account_id, sender_id)
+      );
+      CREATE TABLE channel_pairing_allow (
+        channel TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        sender_id TEXT NOT NULL,
+        sender_label TEXT NOT NULL,
+        approved_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (channel, account_id, sender_id)
+      );
+    )sql"},
 };
 
 }  // namespace

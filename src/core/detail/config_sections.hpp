@@ -19,6 +19,8 @@ void read_messages(ConfigReader& root, MessagesConfig& out);
 // models.* (custom providers, model definitions) and auth.* (profile metadata, rotation order).
 void read_models(ConfigReader& root, ModelsConfig& out);
 void read_auth(ConfigReader& root, AuthConfig& out);
+// channels.defaults and channels.<channel> (config_channels.cpp).
+void read_channels(ConfigReader& root, ChannelsConfig& out);
 // agents.defaults.{thinkingDefault, compaction, bootstrapMaxChars, bootstrapTotalMaxChars}.
 void read_agent_runtime_defaults(ConfigReader& defaults, AgentDefaults& out);
 

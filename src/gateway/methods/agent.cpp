@@ -406,16 +406,39 @@ asio::awaitable<RpcResult> send_message(RpcContext& context) {
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
-  if (channel && *channel != "webchat") {
-    co_return std::unexpected(unavailable(
-        fmt::format("channel \"{}\" is not configured on this gateway (only webchat is): "
-                    "configure channels.{} first",
-                    *channel, *channel)));
-  }
   if (!message || message->empty()) {
     co_return std::unexpected(invalid_request("send: message is empty"));
   }
   Gateway& gateway = context.gateway();
+  if (channel && *channel != "webchat") {
+    if (!gateway.channels().is_known_channel(*channel)) {
+      co_return std::unexpected(unavailable(
+          fmt::format("channel \"{}\" is not available on this gateway (webchat and telegram "
+                      "are): check the name",
+                      *channel)));
+    }
+    channels::SendRequest request;
+    request.channel = *channel;
+    request.account_id = params.string("accountId").value_or("");
+    request.to = to;
+    request.thread_id = params.string("threadId").value_or("");
+    request.reply_to = params.string("replyToId").value_or("");
+    request.text = *message;
+    auto receipt =
+        co_await gateway.channels().send(std::move(request), std::chrono::milliseconds(15'000));
+    if (!receipt) {
+      co_return std::unexpected(from_error(receipt.error()));
+    }
+    json::object result{{"runId", run_id},
+                        {"channel", receipt->channel},
+                        {"accountId", receipt->account_id},
+                        {"to", receipt->to},
+                        {"queued", !receipt->message_id.has_value()}};
+    if (receipt->message_id) {
+      result["messageId"] = *receipt->message_id;
+    }
+    co_return result;
+  }
   std::string session = canonical_session_key(gateway.config(), key.value_or(to), agent_id);
   int64_t now = unix_ms();
   auto write = [&](store::Database& db) {

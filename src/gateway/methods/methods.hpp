@@ -18,6 +18,8 @@ void register_diagnostics_methods(Gateway& gateway);  // diagnostics.lanes
 // chat.send/abort, agent, agent.wait, send, models.list, usage.status/cost; agent/chat events
 void register_agent_methods(Gateway& gateway);
 
+// channels.status/start/stop/logout, channels.pairing.list/approve/dismiss
+void register_channel_methods(Gateway& gateway);
 void register_all_methods(Gateway& gateway);
 
 }  // namespace pincer::gateway

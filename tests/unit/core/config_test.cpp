@@ -181,7 +181,7 @@ TEST(ConfigValidation, UnknownKeysWarnWithSuggestion) {
 // Keys the reference config has but Pincer does not use yet are notes, not warnings.
 TEST(ConfigValidation, ReferenceKeysAreNotes) {
   ConfigLoad l =
-      load(R"({gateway: {tailscale: {mode: "off"}}, channels: {telegram: {botToken: "x"}}})");
+      load(R"({gateway: {tailscale: {mode: "off"}}, channels: {discord: {token: "x"}}})");
   ASSERT_TRUE(l.config);
   EXPECT_TRUE(of_severity(l, ConfigIssue::Severity::warning).empty());
   EXPECT_EQ(of_severity(l, ConfigIssue::Severity::note).size(), 2u);

@@ -1,4 +1,4 @@
-#include "providers/proxy_settings.hpp"
+#include "core/proxy_settings.hpp"
 
 #include <openssl/evp.h>
 
@@ -12,7 +12,7 @@
 
 #include "core/text.hpp"
 
-namespace pincer::providers {
+namespace pincer::core {
 namespace {
 
 namespace ip = boost::asio::ip;
@@ -114,7 +114,7 @@ ProxyEnvironment ProxyEnvironment::from_process() {
 }
 
 Result<ProxyServer> parse_proxy_url(std::string_view url) {
-  std::string text(core::trim(url));
+  std::string text(trim(url));
   if (text.find("://") == std::string::npos) {
     text = "http://" + text;
   }
@@ -123,7 +123,7 @@ Result<ProxyServer> parse_proxy_url(std::string_view url) {
     return fail(Errc::config, "the proxy URL \"" + text + "\" is not a valid URL",
                 "write it as http://host:port");
   }
-  if (core::to_lower_ascii(parsed->scheme()) != "http") {
+  if (to_lower_ascii(parsed->scheme()) != "http") {
     return fail(Errc::config,
                 "the proxy URL \"" + std::string(parsed->scheme()) +
                     "://...\" is not supported: only http:// proxies (with CONNECT for https) are",
@@ -142,7 +142,7 @@ Result<ProxyServer> parse_proxy_url(std::string_view url) {
 }
 
 bool is_loopback_host(std::string_view host) {
-  std::string lowered = core::to_lower_ascii(strip_brackets(host));
+  std::string lowered = to_lower_ascii(strip_brackets(host));
   if (lowered == "localhost" || lowered.ends_with(".localhost")) {
     return true;
   }
@@ -151,12 +151,12 @@ bool is_loopback_host(std::string_view host) {
 }
 
 bool no_proxy_matches(std::string_view no_proxy, std::string_view host, std::uint16_t port) {
-  std::string lowered_host = core::to_lower_ascii(host);
-  std::string list = core::to_lower_ascii(no_proxy);
+  std::string lowered_host = to_lower_ascii(host);
+  std::string list = to_lower_ascii(no_proxy);
   std::string_view rest = list;
   while (!rest.empty()) {
     auto end = rest.find_first_of(", ");
-    std::string_view entry = core::trim(rest.substr(0, end));
+    std::string_view entry = trim(rest.substr(0, end));
     rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
     if (!entry.empty() && entry_matches(entry, lowered_host, port)) {
       return true;
@@ -187,4 +187,4 @@ Result<std::optional<ProxyServer>> select_proxy(const ProxyChoice& choice, std::
   return std::optional<ProxyServer>(std::move(*server));
 }
 
-}  // namespace pincer::providers
+}  // namespace pincer::core

@@ -1,8 +1,8 @@
-#include "providers/proxy_settings.hpp"
+#include "core/proxy_settings.hpp"
 
 #include <gtest/gtest.h>
 
-namespace pincer::providers {
+namespace pincer::core {
 namespace {
 
 ProxyChoice env_choice(std::string https_proxy, std::string http_proxy, std::string no_proxy) {
@@ -90,4 +90,4 @@ TEST(ProxySettings, ParsesProxyUrls) {
 }
 
 }  // namespace
-}  // namespace pincer::providers
+}  // namespace pincer::core

@@ -1,5 +1,6 @@
 #pragma once
-// Which HTTP proxy, if any, a model call goes through: an explicit proxy from the config, or the
+// Which HTTP proxy, if any, an outbound call goes through (model calls in providers/model_stream,
+// everything else in HttpClient): an explicit proxy from the config, or the
 // conventional HTTPS_PROXY / HTTP_PROXY / NO_PROXY environment (upper or lower case, as curl
 // reads them). Loopback targets (localhost, 127.0.0.0/8, ::1) always go direct: a local model
 // server behind a corporate proxy setting is the common case, never the proxy.
@@ -11,7 +12,7 @@
 
 #include "core/result.hpp"
 
-namespace pincer::providers {
+namespace pincer::core {
 
 struct ProxyEnvironment {
   std::string https_proxy;
@@ -50,4 +51,4 @@ struct ProxyChoice {
 Result<std::optional<ProxyServer>> select_proxy(const ProxyChoice& choice, std::string_view scheme,
                                                 std::string_view host, std::uint16_t port);
 
-}  // namespace pincer::providers
+}  // namespace pincer::core
