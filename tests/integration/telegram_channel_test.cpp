@@ -95,8 +95,9 @@ std::vector<std::string> sent_texts(const FakeTelegramServer& telegram, int64_t 
 class TelegramChannelTest : public ::testing::Test {
  protected:
   void start(const std::string& extra = "", std::filesystem::path state = {},
-             const std::string& top = "") {
+             const std::string& top = "", uint16_t port = 0) {
     GatewayProcess::Options options;
+    options.port = port;
     options.config = config_for(llm_, telegram_, extra, top);
     options.state_dir = std::move(state);
     gateway_ = GatewayProcess::start(options);
@@ -282,6 +283,28 @@ TEST_F(TelegramChannelTest, ReplySurvivesKillBetweenReceivingAndReplying) {
   auto texts = sent_texts(telegram_, kOwner);
   ASSERT_EQ(texts.size(), 1U);
   EXPECT_NE(texts[0].find("I survived."), std::string::npos);
+}
+
+// Webhook mode: the bot registers the gateway's own URL with its secret, and updates the Bot API
+// POSTs there are answered like polled ones.
+TEST_F(TelegramChannelTest, WebhookModeReceivesUpdatesOnTheGatewayPort) {
+  uint16_t port = free_loopback_port();
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/telegram-webhook";
+  start("streaming: \"off\", webhookUrl: \"" + url + "\", webhookSecret: \"hook-secret-1\",", {},
+        "", port);
+  ASSERT_TRUE(wait_until([&] { return telegram_.webhook_url() == url; }, 10s))
+      << gateway_->output();
+  EXPECT_TRUE(telegram_.calls("getUpdates").empty()) << "no polling in webhook mode";
+  llm_.push(ScriptStep::of(reply_of("Hooked.")));
+  telegram_.push_private_text(kOwner, "Olga", "via webhook");
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto texts = sent_texts(telegram_, kOwner);
+        return !texts.empty() && texts.back().find("Hooked.") != std::string::npos;
+      },
+      15s))
+      << gateway_->output();
+  EXPECT_EQ(telegram_.pending_updates(), 0U);
 }
 
 }  // namespace

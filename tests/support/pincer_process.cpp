@@ -227,7 +227,7 @@ std::unique_ptr<GatewayProcess> GatewayProcess::start(const Options& options) {
 }
 
 bool GatewayProcess::launch(const Options& options) {
-  port_ = free_loopback_port();
+  port_ = options.port != 0 ? options.port : free_loopback_port();
   env_ = isolated_env(state_dir_);
   for (const auto& [k, v] : options.extra_env) {
     env_[k] = v;

@@ -57,6 +57,7 @@ class GatewayProcess {
     std::string config;               // written to <state>/pincer.json before start when not empty
     std::filesystem::path state_dir;  // reuse this state dir (e.g. after a crash); else a fresh one
     std::chrono::milliseconds ready_timeout = std::chrono::seconds(15);
+    uint16_t port = 0;  // 0: a free one (set it when the config must name the port)
   };
 
   // Starts `pincer gateway --port <free>` in a fresh state dir and waits until /health answers.
