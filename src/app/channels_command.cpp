@@ -727,8 +727,10 @@ Error with_auth_hint(Error error) {
 }
 
 // Telegram has no interactive login: a bot token either works or it does not. `login` asks the
-// gateway to start the account, then watches channels.status until the bot connected, reported
-// an error, or --timeout passed.
+// gateway to start the account, then watches channels.status until the token is proven (the bot
+// answered getMe, so its username is known, or it is connected), an error is reported, or
+// --timeout passes. A polling bot counts as connected only once its first long poll returned,
+// which can take the whole poll interval when nobody writes, so waiting for that would be slow.
 void run_login(CliContext& ctx, const ChannelsFlags& flags) {
   auto channel = channel_arg(flags);
   auto named = channel ? account_arg(flags) : Result<std::string>(std::unexpected(channel.error()));
@@ -772,7 +774,8 @@ void run_login(CliContext& ctx, const ChannelsFlags& flags) {
     if (const auto* found = find_account(*status, *channel, account)) {
       row = *found;
     }
-    bool settled = flag(row, "connected") || text(row, "lastError") != "-";
+    bool settled =
+        flag(row, "connected") || text(row, "botUsername") != "-" || text(row, "lastError") != "-";
     if (settled || std::chrono::steady_clock::now() >= deadline) {
       break;
     }
@@ -781,8 +784,10 @@ void run_login(CliContext& ctx, const ChannelsFlags& flags) {
   }
   client->close();
   bool connected = flag(row, "connected");
+  std::string bot = text(row, "botUsername");
+  bool verified = connected || bot != "-";
   std::string error = text(row, "lastError");
-  if (!connected && error != "-") {
+  if (!verified && error != "-") {
     report_failure(ctx,
                    Error{Errc::unavailable,
                          fmt::format("telegram account \"{}\" did not connect: {}", account, error),
@@ -795,14 +800,20 @@ void run_login(CliContext& ctx, const ChannelsFlags& flags) {
     print_json(json::object{{"ok", true},
                             {"channel", *channel},
                             {"accountId", account},
+                            {"tokenVerified", verified},
                             {"connected", connected},
                             {"account", row}});
     return;
   }
+  std::string as_bot = bot == "-" ? "" : " as @" + bot;
   if (connected) {
-    std::string bot = text(row, "botUsername");
-    fmt::print("telegram account \"{}\" is connected{} ({}); the token works\n", account,
-               bot == "-" ? "" : " as @" + bot, text(row, "mode"));
+    fmt::print("telegram account \"{}\" is connected{} ({}); the token works\n", account, as_bot,
+               text(row, "mode"));
+  } else if (verified) {
+    fmt::print(
+        "telegram account \"{}\" is running{}; the token works (it shows as connected in "
+        "pincer channels status once its first {} round completes)\n",
+        account, as_bot, text(row, "mode") == "webhook" ? "webhook" : "long poll");
   } else {
     fmt::print(
         "telegram account \"{}\" started but has not connected after {} ms; watch it with: "
@@ -851,7 +862,8 @@ CLI::App* add_command(CLI::App& parent, CliContext& ctx, const std::string& name
   }
   cmd->add_flag("--json", flags->json, "Print the outcome as JSON");
   cmd->callback([&ctx, cmd, flags, action] {
-    flags->account_given = cmd->count("--account") > 0;
+    const CLI::Option* account = cmd->get_option_no_throw("--account");
+    flags->account_given = account != nullptr && account->count() > 0;
     action(ctx, *flags);
   });
   return cmd;

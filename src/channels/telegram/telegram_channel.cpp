@@ -196,6 +196,10 @@ struct TelegramChannel::Impl : std::enable_shared_from_this<Impl> {
     bot.id = user->id;
     bot.username = user->username;
     status.bot_username = user->username;
+    // The token works and the API answers: connected, even before the first long poll returns.
+    status.connected = true;
+    status.last_connected_at_ms = now_ms();
+    status.last_error.clear();
     co_return true;
   }
 
