@@ -1,7 +1,7 @@
-// HttpClient::request(): take an idle connection for the origin (or open one: resolve -> connect
-// (-> CONNECT tunnel) (-> TLS)), write the request, read the header, read the body under its cap,
-// then pool the connection if the response allows keep-alive. One deadline covers all of it;
-// every wait also ends on the awaiting coroutine's terminal cancellation.
+// HttpClient::request(): take an idle connection for the origin (or open one with http_connect():
+// resolve -> connect (-> CONNECT tunnel) (-> TLS)), write the request, read the header, read the
+// body under its cap, then pool the connection if the response allows keep-alive. One deadline
+// covers all of it; every wait also ends on the awaiting coroutine's terminal cancellation.
 //
 // A connection is owned by exactly one place at a time: the idle list, or the request using it
 // (a unique_ptr moved between them), so two requests can never share one. A connection whose
@@ -9,7 +9,6 @@
 
 #include "core/http_client.hpp"
 
-#include <openssl/ssl.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -18,25 +17,20 @@
 #include <variant>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include "core/http_connect.hpp"
 #include "core/proxy_settings.hpp"
 #include "core/text.hpp"
-#include "core/tls_client_context.hpp"
 
 namespace pincer::core {
 namespace {
@@ -45,7 +39,6 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 using Outcome = std::expected<HttpResponse, HttpError>;
 
@@ -132,13 +125,8 @@ bool is_parse_error(const boost::system::error_code& ec) {
          ec != http::error::header_limit && ec != http::error::body_limit;
 }
 
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-
 struct Connection {
-  template <std::size_t I, class... Args>
-  explicit Connection(std::in_place_index_t<I> index, Args&&... args)
-      : stream(index, std::forward<Args>(args)...) {}
+  explicit Connection(HttpStream&& opened) : stream(std::move(opened)) {}
 
   beast::tcp_stream& tcp() {
     return std::visit([](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); },
@@ -156,7 +144,7 @@ struct Connection {
     return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
   }
 
-  std::variant<PlainStream, TlsStream> stream;
+  HttpStream stream;
   beast::flat_buffer buffer;
   bool absolute_form = false;       // plain http through a proxy: absolute-form targets
   std::string proxy_authorization;  // sent with absolute-form requests
@@ -179,170 +167,36 @@ std::unexpected<HttpError> timed_out(const Target& target, std::chrono::millisec
                                              ") — check the network or raise the timeout");
 }
 
-// Opens a TCP connection to host:port before `deadline`; `what` names the peer in messages.
-asio::awaitable<std::expected<void, HttpError>> connect(
-    beast::tcp_stream& stream, const std::string& host, std::uint16_t port, const Target& target,
-    const std::string& what, Clock::time_point deadline, std::chrono::milliseconds timeout) {
-  auto executor = co_await asio::this_coro::executor;
-  boost::system::error_code connect_ec;
-  boost::system::error_code literal_ec;
-  auto literal = asio::ip::make_address(host, literal_ec);
-  if (!literal_ec) {  // an address needs no resolver (and its thread hand-offs)
-    stream.expires_at(deadline);
-    auto [ec] = co_await stream.async_connect(tcp::endpoint(literal, port), kTuple);
-    connect_ec = ec;
-  } else {
-    // The resolver has no expiry of its own; a timer cancels it. The timer's handler may run
-    // after this frame moved on (it can be queued just as the resolve completes), so it keeps
-    // what it touches alive itself.
-    auto resolver = std::make_shared<tcp::resolver>(executor);
-    auto expired = std::make_shared<bool>(false);
-    asio::steady_timer timer(executor, deadline);
-    timer.async_wait([resolver, expired](boost::system::error_code ec) {
-      if (!ec) {
-        *expired = true;
-        resolver->cancel();
-      }
-    });
-    auto [resolve_ec, endpoints] =
-        co_await resolver->async_resolve(host, std::to_string(port), kTuple);
-    timer.cancel();
-    if (co_await cancelled()) {
-      co_return aborted(target);
-    }
-    if (*expired) {
-      co_return timed_out(target, timeout, "resolving " + host);
-    }
-    if (resolve_ec) {
-      co_return failure(HttpErrorKind::resolve, "could not resolve " + what + ": " +
-                                                    resolve_ec.message() +
-                                                    " — check the host name and the DNS setup");
-    }
-    stream.expires_at(deadline);
-    auto [ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
-    connect_ec = ec;
+// The shared connect error in this client's terms; cancellation keeps the client's wording.
+std::unexpected<HttpError> connect_failure(const Target& target, HttpConnectError error) {
+  switch (error.kind) {
+    case HttpConnectErrorKind::resolve:
+      return failure(HttpErrorKind::resolve, std::move(error.message));
+    case HttpConnectErrorKind::connect:
+    case HttpConnectErrorKind::tunnel_refused:
+      return failure(HttpErrorKind::connect, std::move(error.message));
+    case HttpConnectErrorKind::tls:
+      return failure(HttpErrorKind::tls, std::move(error.message));
+    case HttpConnectErrorKind::timeout:
+      return failure(HttpErrorKind::timeout, std::move(error.message));
+    case HttpConnectErrorKind::aborted:
+      return aborted(target);
   }
-  if (co_await cancelled()) {
-    co_return aborted(target);
-  }
-  if (connect_ec == beast::error::timeout) {
-    co_return timed_out(target, timeout, "connecting to " + what);
-  }
-  if (connect_ec) {
-    co_return failure(HttpErrorKind::connect, "could not connect to " + what + ": " +
-                                                  connect_ec.message() +
-                                                  " — is the server reachable from this host?");
-  }
-  stream.socket().set_option(tcp::no_delay(true));
-  co_return std::expected<void, HttpError>{};
-}
-
-// Asks an HTTP proxy for a tunnel to the target (RFC 9110 §9.3.6).
-asio::awaitable<std::expected<void, HttpError>> open_tunnel(
-    beast::tcp_stream& stream, const Target& target, const ProxyServer& proxy,
-    const std::string& proxy_name, Clock::time_point deadline, std::chrono::milliseconds timeout) {
-  std::string authority = target.host.find(':') != std::string::npos
-                              ? "[" + target.host + "]:" + std::to_string(target.port)
-                              : target.host + ":" + std::to_string(target.port);
-  http::request<http::empty_body> request{http::verb::connect, authority, 11};
-  request.set(http::field::host, authority);
-  if (!proxy.authorization.empty()) {
-    request.set(http::field::proxy_authorization, proxy.authorization);
-  }
-  stream.expires_at(deadline);
-  auto [write_ec, written] = co_await http::async_write(stream, request, kTuple);
-  if (co_await cancelled()) {
-    co_return aborted(target);
-  }
-  if (write_ec == beast::error::timeout) {
-    co_return timed_out(target, timeout, "asking " + proxy_name + " for a tunnel");
-  }
-  if (write_ec) {
-    co_return failure(HttpErrorKind::connect,
-                      proxy_name + " dropped the connection: " + write_ec.message());
-  }
-  // A CONNECT answer has no body and nothing follows it before our TLS hello, so this buffer
-  // holds nothing that belongs to the tunnel.
-  beast::flat_buffer buffer;
-  http::response_parser<http::empty_body> parser;
-  parser.skip(true);
-  auto [read_ec, read] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-  if (co_await cancelled()) {
-    co_return aborted(target);
-  }
-  if (read_ec == beast::error::timeout) {
-    co_return timed_out(target, timeout, "waiting for " + proxy_name + " to open a tunnel");
-  }
-  if (read_ec) {
-    co_return failure(HttpErrorKind::connect,
-                      proxy_name + " did not answer the tunnel request: " + read_ec.message());
-  }
-  if (parser.get().result_int() != 200) {
-    co_return failure(HttpErrorKind::connect,
-                      proxy_name + " refused a tunnel to " + target.origin + ": HTTP " +
-                          std::to_string(parser.get().result_int()) +
-                          " — check HTTPS_PROXY / NO_PROXY and the proxy's credentials");
-  }
-  co_return std::expected<void, HttpError>{};
+  return failure(HttpErrorKind::connect, std::move(error.message));
 }
 
 asio::awaitable<std::expected<std::unique_ptr<Connection>, HttpError>> open_connection(
     const Target& target, const std::optional<ProxyServer>& proxy, Clock::time_point deadline,
     std::chrono::milliseconds timeout) {
-  auto executor = co_await asio::this_coro::executor;
-  beast::tcp_stream tcp_stream(executor);
-  if (proxy) {
-    std::string proxy_name = "the proxy http://" + proxy->host + ":" + std::to_string(proxy->port);
-    auto connected = co_await connect(tcp_stream, proxy->host, proxy->port, target, proxy_name,
-                                      deadline, timeout);
-    if (!connected) {
-      co_return std::unexpected(connected.error());
-    }
-    if (target.tls) {
-      auto tunnel = co_await open_tunnel(tcp_stream, target, *proxy, proxy_name, deadline, timeout);
-      if (!tunnel) {
-        co_return std::unexpected(tunnel.error());
-      }
-    }
-  } else {
-    auto connected = co_await connect(tcp_stream, target.host, target.port, target, target.origin,
-                                      deadline, timeout);
-    if (!connected) {
-      co_return std::unexpected(connected.error());
-    }
+  const HttpOrigin origin{target.tls, target.host, target.port};
+  auto stream = co_await http_connect(origin, proxy, deadline, timeout);
+  if (!stream) {
+    co_return connect_failure(target, std::move(stream.error()));
   }
-
-  if (!target.tls) {
-    auto connection = std::make_unique<Connection>(std::in_place_index<0>, std::move(tcp_stream));
-    if (proxy) {
-      connection->absolute_form = true;
-      connection->proxy_authorization = proxy->authorization;
-    }
-    co_return connection;
-  }
-
-  auto connection = std::make_unique<Connection>(std::in_place_index<1>, std::move(tcp_stream),
-                                                 tls_client_context());
-  auto& tls_stream = std::get<TlsStream>(connection->stream);
-  boost::system::error_code address_ec;
-  asio::ip::make_address(target.host, address_ec);
-  if (address_ec) {  // SNI carries names only, never IP addresses
-    SSL_set_tlsext_host_name(tls_stream.native_handle(), target.host.c_str());
-  }
-  tls_stream.set_verify_callback(ssl::host_name_verification(target.host));
-  beast::get_lowest_layer(tls_stream).expires_at(deadline);
-  auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client, kTuple);
-  if (co_await cancelled()) {
-    co_return aborted(target);
-  }
-  if (handshake_ec == beast::error::timeout) {
-    co_return timed_out(target, timeout, "TLS handshake");
-  }
-  if (handshake_ec) {
-    co_return failure(HttpErrorKind::tls,
-                      "the TLS handshake with " + target.origin +
-                          " failed: " + handshake_ec.message() +
-                          " — check the address, the system clock and the CA certificates");
+  auto connection = std::make_unique<Connection>(std::move(*stream));
+  if (proxy && !target.tls) {  // no tunnel: requests go to the proxy itself
+    connection->absolute_form = true;
+    connection->proxy_authorization = proxy->authorization;
   }
   co_return connection;
 }

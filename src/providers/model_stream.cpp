@@ -2,38 +2,32 @@
 // so a fresh connection (tens of ms) costs nothing noticeable and keeps failure handling simple:
 // whatever goes wrong, the socket dies with the call.
 //
-// Order of a call: resolve -> connect (-> CONNECT tunnel) (-> TLS) -> write request -> read
-// headers -> either read a bounded error body, or feed each body chunk as it arrives to the SSE
-// parser and each event to the adapter's decoder until the decoder sees its terminal event or
-// the body ends. Each phase has its own deadline (StreamOptions); cancellation from the awaiting
-// coroutine ends whichever phase is running.
+// Order of a call: core::http_connect() (resolve -> connect (-> CONNECT tunnel) (-> TLS), together
+// within connect_timeout) -> write request -> read headers -> either read a bounded error body,
+// or feed each body chunk as it arrives to the SSE parser and each event to the adapter's decoder
+// until the decoder sees its terminal event or the body ends. Each phase has its own deadline
+// (StreamOptions); cancellation from the awaiting coroutine ends whichever phase is running.
 
 #include "providers/model_stream.hpp"
 
-#include <openssl/ssl.h>
-
 #include <array>
 #include <string>
+#include <variant>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
-#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/url/parse.hpp>
 
+#include "core/http_connect.hpp"
 #include "core/proxy_settings.hpp"
 #include "core/text.hpp"
-#include "core/tls_client_context.hpp"
 #include "providers/retry_after.hpp"
 #include "providers/sse_parser.hpp"
 
@@ -42,13 +36,10 @@ namespace {
 
 using core::ProxyChoice;
 using core::ProxyEnvironment;
-using core::ProxyServer;
 
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-namespace ssl = asio::ssl;
-using tcp = asio::ip::tcp;
 using Outcome = std::expected<ModelResponse, ProviderError>;
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
@@ -112,109 +103,22 @@ std::unexpected<ProviderError> aborted(bool partial) {
   return failure(FailoverReason::aborted, "the model call was cancelled", partial);
 }
 
-// Opens a TCP connection to host:port within `timeout`.
-asio::awaitable<std::expected<void, ProviderError>> connect(beast::tcp_stream& stream,
-                                                            const std::string& host,
-                                                            std::uint16_t port,
-                                                            std::string_view what,
-                                                            std::chrono::milliseconds timeout) {
-  auto executor = co_await asio::this_coro::executor;
-  boost::system::error_code connect_ec;
-  // A literal address (a local server, a proxy by IP) needs no resolver: asio resolves on a
-  // thread of its own, two thread hand-offs and a getaddrinfo per call for nothing.
-  boost::system::error_code literal_ec;
-  std::string bare =
-      host.size() > 2 && host.front() == '[' ? host.substr(1, host.size() - 2) : host;
-  auto literal = asio::ip::make_address(bare, literal_ec);
-  if (!literal_ec) {
-    stream.expires_after(timeout);
-    auto [ec] = co_await stream.async_connect(tcp::endpoint(literal, port), kTuple);
-    connect_ec = ec;
-  } else {
-    tcp::resolver resolver(executor);
-    // The resolver has no expiry of its own; a timer cancels it.
-    asio::steady_timer deadline(executor, timeout);
-    auto cancel_resolve = [&resolver](boost::system::error_code ec) {
-      if (!ec) {
-        resolver.cancel();
-      }
-    };
-    deadline.async_wait(cancel_resolve);
-    auto [resolve_ec, endpoints] =
-        co_await resolver.async_resolve(host, std::to_string(port), kTuple);
-    deadline.cancel();
-    if (co_await cancelled()) {
-      co_return aborted(false);
-    }
-    if (resolve_ec) {
-      co_return failure(FailoverReason::timeout,
-                        "could not resolve " + host + " (" + std::string(what) +
-                            "): " + resolve_ec.message() + " — check the URL and the network");
-    }
-    stream.expires_after(timeout);
-    auto [ec, endpoint] = co_await stream.async_connect(endpoints, kTuple);
-    connect_ec = ec;
+// The shared connect error in provider terms: failing to reach the server (no name, no answer,
+// too slow) is `timeout`, which the model caller retries once on the same model; a proxy
+// refusing the tunnel or a failed certificate check is `other`, which a retry would not fix.
+std::unexpected<ProviderError> connect_failure(core::HttpConnectError error) {
+  switch (error.kind) {
+    case core::HttpConnectErrorKind::resolve:
+    case core::HttpConnectErrorKind::connect:
+    case core::HttpConnectErrorKind::timeout:
+      return failure(FailoverReason::timeout, std::move(error.message));
+    case core::HttpConnectErrorKind::tunnel_refused:
+    case core::HttpConnectErrorKind::tls:
+      return failure(FailoverReason::other, std::move(error.message));
+    case core::HttpConnectErrorKind::aborted:
+      return aborted(false);
   }
-  if (co_await cancelled()) {
-    co_return aborted(false);
-  }
-  if (connect_ec == beast::error::timeout) {
-    co_return failure(FailoverReason::timeout, "timed out connecting to " + std::string(what) +
-                                                   " after " + seconds_text(timeout));
-  }
-  if (connect_ec) {
-    co_return failure(FailoverReason::timeout, "could not connect to " + std::string(what) + ": " +
-                                                   connect_ec.message() +
-                                                   " — is the server running?");
-  }
-  stream.socket().set_option(tcp::no_delay(true));
-  co_return std::expected<void, ProviderError>{};
-}
-
-// Asks an HTTP proxy for a tunnel to the target (RFC 9110 §9.3.6).
-asio::awaitable<std::expected<void, ProviderError>> open_tunnel(beast::tcp_stream& stream,
-                                                                const Target& target,
-                                                                const ProxyServer& proxy,
-                                                                std::chrono::milliseconds timeout) {
-  std::string authority = target.host.find(':') != std::string::npos
-                              ? "[" + target.host + "]:" + std::to_string(target.port)
-                              : target.host + ":" + std::to_string(target.port);
-  http::request<http::empty_body> request{http::verb::connect, authority, 11};
-  request.set(http::field::host, authority);
-  if (!proxy.authorization.empty()) {
-    request.set(http::field::proxy_authorization, proxy.authorization);
-  }
-  stream.expires_after(timeout);
-  auto [write_ec, written] = co_await http::async_write(stream, request, kTuple);
-  if (co_await cancelled()) {
-    co_return aborted(false);
-  }
-  std::string proxy_name = "the proxy " + proxy.host + ":" + std::to_string(proxy.port);
-  if (write_ec) {
-    co_return failure(FailoverReason::timeout,
-                      proxy_name + " dropped the connection: " + write_ec.message());
-  }
-  // A CONNECT answer has no body; the tunnel's bytes follow its header directly, and none come
-  // before our TLS hello, so the buffer holds nothing that belongs to the tunnel.
-  beast::flat_buffer buffer;
-  http::response_parser<http::empty_body> parser;
-  parser.skip(true);
-  auto [read_ec, read] = co_await http::async_read_header(stream, buffer, parser, kTuple);
-  if (co_await cancelled()) {
-    co_return aborted(false);
-  }
-  if (read_ec) {
-    co_return failure(FailoverReason::timeout,
-                      proxy_name + " did not answer the tunnel request: " + read_ec.message());
-  }
-  if (parser.get().result_int() != 200) {
-    co_return failure(FailoverReason::other,
-                      proxy_name + " refused a tunnel to " + authority + ": HTTP " +
-                          std::to_string(parser.get().result_int()) + " " +
-                          std::string(parser.get().reason()) +
-                          " — check HTTPS_PROXY / NO_PROXY and the proxy's credentials");
-  }
-  co_return std::expected<void, ProviderError>{};
+  return failure(FailoverReason::other, std::move(error.message));
 }
 
 // Sends the request on an open connection (plain or TLS) and reads the streamed answer.
@@ -367,55 +271,21 @@ asio::awaitable<Outcome> stream_model_impl(const ApiAdapter& adapter, const Mode
     co_return failure(FailoverReason::format, proxy.error().describe());
   }
 
-  auto executor = co_await asio::this_coro::executor;
-  beast::tcp_stream tcp_stream(executor);
-  if (*proxy) {
-    const ProxyServer& server = **proxy;
-    std::string what = "the proxy http://" + server.host + ":" + std::to_string(server.port);
-    auto connected =
-        co_await connect(tcp_stream, server.host, server.port, what, options.connect_timeout);
-    if (!connected) {
-      co_return std::unexpected(connected.error());
-    }
-    if (target->tls) {
-      auto tunnel = co_await open_tunnel(tcp_stream, *target, server, options.connect_timeout);
-      if (!tunnel) {
-        co_return std::unexpected(tunnel.error());
-      }
-    }
-  } else {
-    auto connected = co_await connect(tcp_stream, target->host, target->port, target->origin,
-                                      options.connect_timeout);
-    if (!connected) {
-      co_return std::unexpected(connected.error());
-    }
+  const core::HttpOrigin origin{target->tls, target->host, target->port};
+  // One budget for resolve, connect, tunnel and TLS together; the exchange has its own.
+  const auto connect_deadline = std::chrono::steady_clock::now() + options.connect_timeout;
+  auto connected =
+      co_await core::http_connect(origin, *proxy, connect_deadline, options.connect_timeout);
+  if (!connected) {
+    co_return connect_failure(std::move(connected.error()));
   }
-
-  if (!target->tls) {
-    co_return co_await exchange(tcp_stream, *target, proxy->has_value(), spec, adapter, sink,
-                                options);
+  if (auto* tls_stream = std::get_if<core::TlsHttpStream>(&*connected)) {
+    co_return co_await exchange(*tls_stream, *target, false, spec, adapter, sink, options);
   }
-
-  beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream),
-                                                  core::tls_client_context());
-  boost::system::error_code address_ec;
-  asio::ip::make_address(target->host, address_ec);
-  if (address_ec) {  // SNI carries names only, never IP addresses
-    SSL_set_tlsext_host_name(tls_stream.native_handle(), target->host.c_str());
-  }
-  tls_stream.set_verify_callback(ssl::host_name_verification(target->host));
-  beast::get_lowest_layer(tls_stream).expires_after(options.connect_timeout);
-  auto [handshake_ec] = co_await tls_stream.async_handshake(ssl::stream_base::client, kTuple);
-  if (co_await cancelled()) {
-    co_return aborted(false);
-  }
-  if (handshake_ec) {
-    co_return failure(FailoverReason::other,
-                      "the TLS handshake with " + target->origin +
-                          " failed: " + handshake_ec.message() +
-                          " — check the URL, the system clock and the CA certificates");
-  }
-  co_return co_await exchange(tls_stream, *target, false, spec, adapter, sink, options);
+  // Plain http through a proxy has no tunnel: the request goes to the proxy in absolute form.
+  auto& tcp_stream = std::get<core::PlainHttpStream>(*connected);
+  co_return co_await exchange(tcp_stream, *target, proxy->has_value(), spec, adapter, sink,
+                              options);
 }
 
 }  // namespace
