@@ -1,9 +1,10 @@
 // pincer channels list|status|add|remove|login|logout: chat channel accounts from the terminal.
 //
 // status, login and logout are thin clients of the running gateway (channels.status,
-// channels.start, channels.logout); list asks the gateway too and, when none runs, reads the
-// config file instead. add and remove edit pincer.json through the config editor, so comments
-// survive; the gateway hot-reloads the file, so neither needs the gateway or a restart.
+// channels.start, channels.logout). status and list ask the gateway too and, when none runs,
+// build the same answer from the config file instead (channels/channel_config_status.hpp). add and
+// remove edit pincer.json through the config editor, so comments survive; the gateway hot-reloads
+// the file, so neither needs the gateway or a restart.
 //
 // Config layout (core/config_channels.cpp): while channels.telegram has no `accounts`, the
 // channel root is the one account, "default". Once `accounts` exists, every account lives under
@@ -29,6 +30,7 @@
 #include "app/commands.hpp"
 #include "app/gateway_target.hpp"
 #include "app/output.hpp"
+#include "channels/channel_config_status.hpp"
 #include "core/config_editor.hpp"
 #include "core/config_loader.hpp"
 #include "core/files.hpp"
@@ -59,6 +61,7 @@ struct ChannelsFlags {
   std::string token_file;
   std::string dm_policy;
   std::vector<std::string> allow_from;
+  bool probe = false;
   bool json = false;
 };
 
@@ -193,6 +196,7 @@ void print_status(const json::value& status) {
   const auto* object = status.if_object();
   int64_t now = object != nullptr ? int_at(*object, "ts").value_or(system_now_ms()) : 0;
   std::vector<std::string> errors;
+  std::vector<std::string> probes;
   bool header = false;
   for (const auto& channel : channel_order(status)) {
     const auto& accounts = accounts_of(status, channel);
@@ -201,9 +205,9 @@ void print_status(const json::value& status) {
       continue;
     }
     if (!header) {
-      fmt::print("{:<10} {:<12} {:<8} {:<11} {:<8} {:<10} {:<8} {:<10} {:<10} {}\n", "CHANNEL",
-                 "ACCOUNT", "ENABLED", "CONFIGURED", "RUNNING", "CONNECTED", "MODE", "DM POLICY",
-                 "LAST IN", "LAST OUT");
+      fmt::print("{:<10} {:<12} {:<8} {:<11} {:<10} {:<8} {:<10} {:<8} {:<10} {:<10} {}\n",
+                 "CHANNEL", "ACCOUNT", "ENABLED", "CONFIGURED", "TOKEN", "RUNNING", "CONNECTED",
+                 "MODE", "DM POLICY", "LAST IN", "LAST OUT");
       header = true;
     }
     for (const auto& item : accounts) {
@@ -211,13 +215,24 @@ void print_status(const json::value& status) {
         continue;
       }
       const auto& row = item.get_object();
-      fmt::print("{:<10} {:<12} {:<8} {:<11} {:<8} {:<10} {:<8} {:<10} {:<10} {}\n", channel,
+      fmt::print("{:<10} {:<12} {:<8} {:<11} {:<10} {:<8} {:<10} {:<8} {:<10} {:<10} {}\n", channel,
                  text(row, "accountId"), text(row, "enabled"), text(row, "configured"),
-                 text(row, "running"), text(row, "connected"), text(row, "mode"),
-                 text(row, "dmPolicy"), ago(int_at(row, "lastInboundAt"), now),
+                 text(row, "tokenSource"), text(row, "running"), text(row, "connected"),
+                 text(row, "mode"), text(row, "dmPolicy"), ago(int_at(row, "lastInboundAt"), now),
                  ago(int_at(row, "lastOutboundAt"), now));
       if (std::string error = text(row, "lastError"); error != "-") {
         errors.push_back(fmt::format("{}/{}: {}", channel, text(row, "accountId"), error));
+      }
+      if (const auto* probe = row.if_contains("probe"); probe != nullptr && probe->is_object()) {
+        const auto& result = probe->get_object();
+        std::string name = text(row, "accountId");
+        if (const auto* bot = object_at(probe, "bot")) {
+          name += " (@" + text(*bot, "username") + ")";
+        }
+        bool ok = result.contains("ok") && result.at("ok").is_bool() && result.at("ok").get_bool();
+        probes.push_back(fmt::format("{}/{}: {} in {} ms{}", channel, name, ok ? "works" : "FAILED",
+                                     text(result, "elapsedMs"),
+                                     ok ? "" : ": " + text(result, "error")));
       }
     }
   }
@@ -230,56 +245,81 @@ void print_status(const json::value& status) {
       fmt::print("  {}\n", error);
     }
   }
+  if (!probes.empty()) {
+    fmt::print("\nProbe:\n");
+    for (const auto& line : probes) {
+      fmt::print("  {}\n", line);
+    }
+  }
 }
 
+// The config file as it is now, for status and list when no gateway runs; nullopt after
+// reporting an invalid one.
+std::optional<core::Config> config_without_gateway(CliContext& ctx, const fs::path& file,
+                                                   bool as_json) {
+  core::ConfigLoad load = core::load_config(file, core::process_env());
+  if (!load.config) {
+    report_failure(
+        ctx,
+        Error{Errc::config,
+              "the gateway is not running and the config is invalid:\n" + load.describe_errors(),
+              "fix it (pincer config validate), then start it with `pincer gateway`"},
+        as_json);
+    return std::nullopt;
+  }
+  return std::move(*load.config);
+}
+
+// channels.status from the running gateway; when none answers, the same answer built from the
+// config file (every account stopped), marked gatewayReachable=false. Status is informational,
+// so the fallback exits 0.
 void run_status(CliContext& ctx, const ChannelsFlags& flags) {
   json::object params;
+  std::optional<std::string> only_channel;
   if (!flags.channel.empty()) {
-    params["channel"] = core::lowercase_trimmed(flags.channel);
+    only_channel = core::lowercase_trimmed(flags.channel);
+    params["channel"] = *only_channel;
   }
-  auto status = call_gateway_or_report(ctx, flags.target, "channels.status", params, flags.json);
-  if (!status) {
+  if (flags.probe) {
+    params["probe"] = true;
+  }
+  auto status = call_gateway(ctx, flags.target, "channels.status", params);
+  if (ctx.exit_code != 0) {
+    return;  // the state paths could not be resolved; already reported
+  }
+  if (status) {
+    if (auto* object = status->if_object(); object != nullptr) {
+      (*object)["gatewayReachable"] = true;
+    }
+    if (flags.json) {
+      print_json(*status);
+    } else {
+      print_status(*status);
+    }
     return;
   }
+  if (status.error().code != Errc::io) {
+    report_failure(ctx, status.error(), flags.json);
+    return;
+  }
+  const core::StatePaths* paths = ctx.paths();
+  auto config = config_without_gateway(ctx, paths->config_file, flags.json);
+  if (!config) {
+    return;
+  }
+  json::object offline =
+      channels::channels_status_from_config(config->channels, only_channel, system_now_ms());
+  offline["gatewayReachable"] = false;
+  offline["configPath"] = paths->config_file.string();
   if (flags.json) {
-    print_json(*status);
-  } else {
-    print_status(*status);
+    print_json(offline);
+    return;
   }
-}
-
-// The configured accounts as the config file describes them, for `list` without a gateway.
-// Field names match the gateway's channels.status rows. The default account may take its token
-// from TELEGRAM_BOT_TOKEN; this process judges that by its own environment, which is the one a
-// gateway started from this shell would have.
-json::array accounts_from_config(const core::TelegramConfig& telegram, const core::EnvLookup& env) {
-  json::array rows;
-  if (!telegram.configured) {
-    return rows;
-  }
-  auto env_token = env("TELEGRAM_BOT_TOKEN");
-  bool has_env_token = env_token && !core::trim(*env_token).empty();
-  for (const auto& [id, account] : telegram.accounts) {
-    std::string source = "none";
-    if (!core::trim(account.bot_token).empty()) {
-      source = "config";
-    } else if (!account.token_file.empty()) {
-      source = "tokenFile";
-    } else if (id == telegram.default_account && has_env_token) {
-      source = "env";
-    }
-    json::object row{{"accountId", id},
-                     {"enabled", telegram.enabled && account.enabled},
-                     {"configured", source != "none"},
-                     {"tokenSource", source},
-                     {"dmPolicy", core::to_string(account.dm_policy)},
-                     {"mode", account.webhook_url.empty() ? "polling" : "webhook"}};
-    if (!account.name.empty()) {
-      row["name"] = account.name;
-    }
-    rows.push_back(std::move(row));
-  }
-  return rows;
+  fmt::print(
+      "The gateway is not running, so no account is running (start it with `pincer gateway`).\n"
+      "Accounts as {} configures them:\n",
+      paths->config_file.string());
+  print_status(offline);
 }
 
 json::object list_json(bool running, const json::array& accounts, std::string default_account) {
@@ -343,20 +383,14 @@ void run_list(CliContext& ctx, const ChannelsFlags& flags) {
   }
   // No gateway listens: what the config file says is still worth showing.
   const core::StatePaths* paths = ctx.paths();
-  auto env = core::process_env();
-  core::ConfigLoad load = core::load_config(paths->config_file, env);
-  if (!load.config) {
-    report_failure(
-        ctx,
-        Error{Errc::config,
-              "the gateway is not running and the config is invalid:\n" + load.describe_errors(),
-              "fix it (pincer config validate), then start it with `pincer gateway`"},
-        flags.json);
+  auto config = config_without_gateway(ctx, paths->config_file, flags.json);
+  if (!config) {
     return;
   }
-  const auto& telegram = load.config->channels.telegram;
+  json::value offline = channels::channels_status_from_config(
+      config->channels, std::string(kTelegram), system_now_ms());
   json::object list =
-      list_json(false, accounts_from_config(telegram, env), telegram.default_account);
+      list_json(false, accounts_of(offline, kTelegram), config->channels.telegram.default_account);
   list["configPath"] = paths->config_file.string();
   if (flags.json) {
     print_json(list);
@@ -886,6 +920,8 @@ void register_channels_command(CLI::App& root, CliContext& ctx) {
                                  "Live state of every channel account on the running gateway", true,
                                  run_status, status_flags);
   status->add_option("--channel", status_flags->channel, "Only this channel, e.g. telegram");
+  status->add_flag("--probe", status_flags->probe,
+                   "Also ask each app now whether the credentials work (Telegram: getMe)");
 
   auto add_flags = std::make_shared<ChannelsFlags>();
   CLI::App* add =

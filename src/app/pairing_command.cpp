@@ -5,6 +5,10 @@
 // A request's id is the code the sender was shown, so `approve telegram <CODE>` sends the code
 // (uppercased) as requestId. Without --account, approve and reject look the code up in
 // channels.pairing.list to find its account, and fall back to "default".
+//
+// approve always asks for the first-owner bootstrap (as the reference's CLI does): when no
+// command owner is configured yet, the gateway records the approved sender in
+// commands.ownerAllowFrom; later approvals only grant DM access.
 
 #include <fmt/core.h>
 
@@ -243,7 +247,8 @@ void run_approve(CliContext& ctx, const PairingFlags& flags) {
                                        json::object{{"channel", target->channel},
                                                     {"accountId", target->account},
                                                     {"requestId", target->code},
-                                                    {"notify", flags.notify}},
+                                                    {"notify", flags.notify},
+                                                    {"bootstrapCommandOwner", true}},
                                        flags.json);
   if (!result) {
     return;
@@ -256,6 +261,19 @@ void run_approve(CliContext& ctx, const PairingFlags& flags) {
   std::string sender = answer != nullptr ? text(*answer, "senderId") : "-";
   fmt::print("approved {} sender {} (code {}, account {}): they can now message the bot\n",
              target->channel, sender, target->code, target->account);
+  std::string owner = target->channel + ":" + sender;
+  std::string bootstrap = answer != nullptr ? text(*answer, "commandOwnerBootstrap") : "-";
+  if (bootstrap == "configured") {
+    fmt::print(
+        "{} is now the owner (commands.ownerAllowFrom): no command owner was configured, so the "
+        "first approved sender becomes it; later approvals only grant DM access\n",
+        owner);
+  } else if (bootstrap == "unavailable") {
+    fmt::print(
+        "{} could not be recorded as the command owner; to make them the owner run: pincer config "
+        "set commands.ownerAllowFrom '[\"{}\"]'\n",
+        owner, owner);
+  }
   if (flags.notify && answer != nullptr) {
     std::string notification = text(*answer, "notification");
     fmt::print("{}\n", notification == "sent" ? "the sender was told they are approved"

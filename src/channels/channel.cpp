@@ -95,4 +95,22 @@ std::optional<InboundMessage> InboundMessage::from_json(const json::object& obje
   return message;
 }
 
+boost::asio::awaitable<SendResult<SentMessage>> Channel::send_media(const OutboundTarget&,
+                                                                    const OutboundMedia&,
+                                                                    const OutboundPart*, bool) {
+  co_return std::unexpected(SendError{
+      SendError::Kind::permanent, std::string(id()) + " cannot send files; send text instead", {}});
+}
+
+boost::asio::awaitable<std::expected<FetchedMedia, std::string>> Channel::fetch_media(
+    const InboundMedia&, std::size_t) {
+  co_return std::unexpected(std::string(id()) + " cannot download files");
+}
+
+boost::asio::awaitable<ProbeResult> Channel::probe(std::chrono::milliseconds) {
+  ProbeResult result;
+  result.error = std::string(id()) + " has no probe";
+  co_return result;
+}
+
 }  // namespace pincer::channels

@@ -112,6 +112,31 @@ struct SentMessage {
   std::string message_id;
 };
 
+// A file going out. The outbound queue reads it from its spool copy and hands the bytes over,
+// so a channel never touches the disk.
+struct OutboundMedia {
+  std::string bytes;
+  std::string file_name;
+  std::string content_type;  // "image/jpeg" ...; empty: application/octet-stream
+  bool as_document = false;  // never as a photo/video, even when the type would allow it
+  bool silent = false;       // no notification sound
+};
+
+// An inbound file, fetched for the agent.
+struct FetchedMedia {
+  std::string bytes;
+  std::string content_type;  // what the app reported, else guessed from the name
+  std::string file_name;
+};
+
+// What `channels.status {probe: true}` learns by asking the app right now.
+struct ProbeResult {
+  bool ok = false;
+  int64_t elapsed_ms = 0;
+  std::string error;           // what failed and what to do, when not ok
+  boost::json::object detail;  // channel specific ("bot": {...}, "webhook": {...})
+};
+
 // What channels.status shows for one account.
 struct ChannelStatus {
   bool configured = false;
@@ -169,6 +194,20 @@ class Channel {
   virtual boost::asio::awaitable<SendResult<void>> react(const OutboundTarget& target,
                                                          std::string_view message_id,
                                                          std::string_view emoji) = 0;
+
+  // Sends a file, with `caption` (already rendered and within the caption limit) when given.
+  // The default refuses: a channel without media support.
+  virtual boost::asio::awaitable<SendResult<SentMessage>> send_media(const OutboundTarget& target,
+                                                                     const OutboundMedia& media,
+                                                                     const OutboundPart* caption,
+                                                                     bool use_fallback);
+  // The longest caption a file may carry; 0 when captions are not supported.
+  virtual std::size_t max_caption_length() const { return 0; }
+  // Downloads an inbound file, at most `max_bytes`. The default refuses.
+  virtual boost::asio::awaitable<std::expected<FetchedMedia, std::string>> fetch_media(
+      const InboundMedia& media, std::size_t max_bytes);
+  // Asks the app whether the credentials work (channels.status with probe).
+  virtual boost::asio::awaitable<ProbeResult> probe(std::chrono::milliseconds timeout);
 };
 
 }  // namespace pincer::channels

@@ -4,11 +4,16 @@
 #include <boost/asio/detached.hpp>
 #include <boost/json/array.hpp>
 
+#include "channels/channel_config_status.hpp"
+#include "channels/delivery/outbound_format.hpp"
 #include "channels/delivery/outbound_queue.hpp"
 #include "channels/inbound_pipeline.hpp"
 #include "channels/reply_streamer.hpp"
+#include "channels/telegram/command_menu.hpp"
 #include "channels/telegram/telegram_channel.hpp"
+#include "core/executor.hpp"
 #include "core/log.hpp"
+#include "core/paths.hpp"
 #include "core/text.hpp"
 #include "store/channel_queue_store.hpp"
 
@@ -25,10 +30,6 @@ int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
-}
-
-json::value optional_ms(const std::optional<int64_t>& value) {
-  return value ? json::value(*value) : json::value(nullptr);
 }
 
 // The settings whose change needs the account's connection rebuilt; policy keys apply to the
@@ -63,8 +64,13 @@ struct ChannelManager::Account {
 };
 
 ChannelManager::ChannelManager(asio::io_context& io, store::DatabaseAccess& database,
-                               agent::AgentService& agent, core::Config config)
-    : io_(io), database_(database), agent_(agent), config_(std::move(config)) {
+                               agent::AgentService& agent, core::Config config,
+                               std::filesystem::path media_dir)
+    : io_(io),
+      database_(database),
+      agent_(agent),
+      config_(std::move(config)),
+      media_dir_(std::move(media_dir)) {
   http_ = std::make_unique<core::HttpClient>(io_.get_executor());
   auto lookup = [this](std::string_view channel, std::string_view account) {
     return find(channel, account);
@@ -81,11 +87,12 @@ ChannelManager::ChannelManager(asio::io_context& io, store::DatabaseAccess& data
     view.telegram = &found->second->telegram;
     if (found->second->connection) {
       view.bot_username = found->second->connection->bot_username();
+      view.connection = found->second->connection.get();
     }
     return view;
   };
-  pipeline_ =
-      std::make_unique<InboundPipeline>(io_, database_, agent_, *outbound_, *replies_, accounts);
+  pipeline_ = std::make_unique<InboundPipeline>(io_, database_, agent_, *outbound_, *replies_,
+                                                accounts, media_dir_ / "inbound");
   agent_.add_observer(replies_.get());
   build_accounts();
 }
@@ -118,10 +125,7 @@ void ChannelManager::start_account_now(Account& account) {
   telegram::ResolvedToken token = telegram::resolve_bot_token(account.telegram, is_default);
   account.token_source = token.source;
   if (token.token.empty()) {
-    account.config_error =
-        token.error.empty()
-            ? "no bot token: set channels.telegram.botToken (or tokenFile, or TELEGRAM_BOT_TOKEN)"
-            : token.error;
+    account.config_error = token.error.empty() ? std::string(kNoBotTokenError) : token.error;
     log::warn("channels", "telegram account {} not started: {}", account.account_id,
               account.config_error);
     return;
@@ -129,6 +133,7 @@ void ChannelManager::start_account_now(Account& account) {
   account.config_error.clear();
   account.connection = std::make_unique<telegram::TelegramChannel>(io_, *http_, account.telegram,
                                                                    std::move(token), *pipeline_);
+  apply_command_menu(account);
   account.connection->start();
   outbound_->wake();
 }
@@ -173,6 +178,7 @@ void ChannelManager::update_config(core::Config config) {
     if (found != accounts_.end() && !needs_restart(found->second->telegram, settings) &&
         found->second->channel_enabled == telegram.enabled) {
       found->second->telegram = settings;
+      apply_command_menu(*found->second);
       next[key] = std::move(found->second);
       accounts_.erase(found);
       continue;
@@ -226,92 +232,73 @@ std::string ChannelManager::default_account(std::string_view channel) const {
 }
 
 json::object ChannelManager::status_json(std::optional<std::string> only_channel) const {
-  json::array order;
-  json::object labels;
-  json::object detail_labels;
-  json::object channels;
-  json::object channel_accounts;
-  json::object default_accounts;
-  json::array meta;
-  auto include = [&](std::string_view channel) {
-    return !only_channel || *only_channel == channel;
-  };
-  if (include(kTelegram)) {
-    order.emplace_back(kTelegram);
-    labels[kTelegram] = "Telegram";
-    detail_labels[kTelegram] = "Telegram Bot";
-    meta.push_back(
-        json::object{{"id", kTelegram}, {"label", "Telegram"}, {"detailLabel", "Telegram Bot"}});
-    default_accounts[kTelegram] = config_.channels.telegram.default_account;
-    json::array accounts;
-    bool any_running = false;
-    bool any_connected = false;
-    for (const auto& [key, account] : accounts_) {
-      if (key.first != kTelegram) {
+  return channels_status_json(
+      config_.channels, only_channel, now_ms(),
+      [this](std::string_view channel, std::string_view account_id) {
+        AccountRuntimeState state;
+        auto found = accounts_.find({std::string(channel), std::string(account_id)});
+        if (found == accounts_.end()) {
+          return state;
+        }
+        const Account& account = *found->second;
+        if (account.connection) {
+          state.live = account.connection->status();
+        }
+        state.token_source = account.token_source;
+        state.config_error = account.config_error;
+        state.stopped = account.stopped_by_operator;
+        return state;
+      });
+}
+
+asio::awaitable<json::object> ChannelManager::probed_status_json(
+    std::optional<std::string> only_channel, std::chrono::milliseconds timeout) {
+  std::map<std::pair<std::string, std::string>, json::object> probes;
+  // A config reload may replace accounts_ while a probe waits: walk a copy of the keys and look
+  // each account up again. A channel object may go away mid-probe; its probe keeps its own state.
+  std::vector<std::pair<std::string, std::string>> keys;
+  for (const auto& [key, account] : accounts_) {
+    if (account->connection && (!only_channel || *only_channel == key.first)) {
+      keys.push_back(key);
+    }
+  }
+  for (const auto& key : keys) {
+    auto found = accounts_.find(key);
+    if (found == accounts_.end() || !found->second->connection) {
+      continue;
+    }
+    ProbeResult result = co_await found->second->connection->probe(timeout);
+    json::object probe{{"ok", result.ok}, {"elapsedMs", result.elapsed_ms}};
+    if (!result.error.empty()) {
+      probe["error"] = result.error;
+    }
+    for (auto& [name, value] : result.detail) {
+      probe[name] = value;
+    }
+    probes[key] = std::move(probe);
+  }
+  json::object status = status_json(std::move(only_channel));
+  int64_t probed_at = now_ms();
+  if (auto* accounts = status.if_contains("channelAccounts"); accounts && accounts->is_object()) {
+    for (auto& [channel, list] : accounts->get_object()) {
+      if (!list.is_array()) {
         continue;
       }
-      ChannelStatus status;
-      if (account->connection) {
-        status = account->connection->status();
+      for (auto& entry : list.get_array()) {
+        auto* object = entry.if_object();
+        const json::value* id = object ? object->if_contains("accountId") : nullptr;
+        if (id == nullptr || !id->is_string()) {
+          continue;
+        }
+        auto found = probes.find({std::string(channel), std::string(id->get_string())});
+        if (found != probes.end()) {
+          (*object)["probe"] = std::move(found->second);
+          (*object)["lastProbeAt"] = probed_at;
+        }
       }
-      bool configured = account->connection != nullptr || account->config_error.empty();
-      json::array allow(account->telegram.allow_from.begin(), account->telegram.allow_from.end());
-      json::object row{
-          {"accountId", account->account_id},
-          {"enabled", account->channel_enabled && account->telegram.enabled},
-          {"configured", configured},
-          {"running", status.running},
-          {"connected", status.connected},
-          {"reconnectAttempts", status.reconnect_attempts},
-          {"lastConnectedAt", optional_ms(status.last_connected_at_ms)},
-          {"lastError", !account->config_error.empty()
-                            ? json::value(account->config_error)
-                            : (status.last_error.empty() ? json::value(nullptr)
-                                                         : json::value(status.last_error))},
-          {"lastStartAt", optional_ms(status.last_start_at_ms)},
-          {"lastStopAt", optional_ms(status.last_stop_at_ms)},
-          {"lastInboundAt", optional_ms(status.last_inbound_at_ms)},
-          {"lastOutboundAt", optional_ms(status.last_outbound_at_ms)},
-          {"mode", account->telegram.webhook_url.empty() ? "polling" : "webhook"},
-          {"dmPolicy", core::to_string(account->telegram.dm_policy)},
-          {"allowFrom", std::move(allow)},
-          {"tokenSource",
-           status.token_source.empty() ? account->token_source : status.token_source},
-          {"baseUrl", account->telegram.api_root},
-          {"webhookUrl", account->telegram.webhook_url.empty()
-                             ? json::value(nullptr)
-                             : json::value(account->telegram.webhook_url)},
-          {"webhookPath", account->telegram.webhook_url.empty()
-                              ? json::value(nullptr)
-                              : json::value(account->telegram.webhook_path)},
-          {"healthState", !configured                    ? "unconfigured"
-                          : status.connected             ? "healthy"
-                          : status.running               ? "connecting"
-                          : account->stopped_by_operator ? "stopped"
-                                                         : "idle"}};
-      if (!account->telegram.name.empty()) {
-        row["name"] = account->telegram.name;
-      }
-      if (!status.bot_username.empty()) {
-        row["botUsername"] = status.bot_username;
-      }
-      any_running = any_running || status.running;
-      any_connected = any_connected || status.connected;
-      accounts.push_back(std::move(row));
     }
-    channels[kTelegram] = json::object{{"configured", config_.channels.telegram.configured},
-                                       {"running", any_running},
-                                       {"connected", any_connected}};
-    channel_accounts[kTelegram] = std::move(accounts);
   }
-  return json::object{{"ts", now_ms()},
-                      {"channelOrder", std::move(order)},
-                      {"channelLabels", std::move(labels)},
-                      {"channelDetailLabels", std::move(detail_labels)},
-                      {"channelMeta", std::move(meta)},
-                      {"channels", std::move(channels)},
-                      {"channelAccounts", std::move(channel_accounts)},
-                      {"channelDefaultAccountId", std::move(default_accounts)}};
+  co_return status;
 }
 
 Result<void> ChannelManager::start_account(std::string_view channel, std::string_view account_id) {
@@ -370,25 +357,135 @@ asio::awaitable<Result<void>> ChannelManager::logout_account(std::string_view ch
   co_return Result<void>{};
 }
 
+void ChannelManager::apply_command_menu(Account& account) {
+  if (!account.connection) {
+    return;
+  }
+  std::vector<std::string> warnings;
+  // Skills join the menu once the skills subsystem lists user-invocable ones.
+  telegram::CommandMenu menu =
+      telegram::build_command_menu(account.telegram, config_, {}, warnings);
+  for (const auto& warning : warnings) {
+    log::warn("telegram", "account {}: {}", account.account_id, warning);
+  }
+  account.connection->set_command_menu(std::move(menu));
+}
+
+Result<ChannelManager::Account*> ChannelManager::resolve_account(std::string_view channel,
+                                                                 std::string_view account_id) {
+  if (!is_known_channel(channel)) {
+    return fail(Errc::not_found, "channel \"" + std::string(channel) + "\" is not available",
+                "use webchat or a configured channel (telegram)");
+  }
+  std::string account = account_id.empty() ? default_account(channel) : std::string(account_id);
+  auto found = accounts_.find({std::string(channel), account});
+  if (found == accounts_.end()) {
+    return fail(Errc::not_found,
+                std::string(channel) + " account \"" + account + "\" is not configured",
+                "configure channels." + std::string(channel) + " first");
+  }
+  return found->second.get();
+}
+
+asio::awaitable<Result<std::vector<SpooledFile>>> ChannelManager::spool_media(
+    const std::vector<SendMedia>& media, std::size_t max_bytes, bool as_document) {
+  std::vector<SpooledFile> spooled;
+  auto undo = [&spooled]() { remove_spooled(spooled); };
+  std::filesystem::path spool_dir = media_dir_ / "outbound";
+  for (const SendMedia& item : media) {
+    std::string source(core::trim(item.source));
+    Result<SpooledFile> file;
+    if (source.starts_with("http://") || source.starts_with("https://")) {
+      core::HttpRequest request;
+      request.url = source;
+      request.timeout = std::chrono::seconds(60);
+      request.max_response_bytes = max_bytes;
+      auto response = co_await http_->request(std::move(request));
+      if (!response || response->status < 200 || response->status > 299) {
+        co_await core::run_blocking(database_.pool(), undo);
+        co_return fail(
+            Errc::unavailable,
+            "could not download the media: " +
+                (response ? "HTTP " + std::to_string(response->status) : response.error().message),
+            "check the URL, or pass a local path or the bytes instead");
+      }
+      std::string name = item.file_name;
+      if (name.empty()) {
+        std::string_view path = std::string_view(source).substr(0, source.find_first_of("?#"));
+        name = std::string(path.substr(path.find_last_of('/') + 1));
+      }
+      std::string type = item.content_type;
+      for (const auto& [header, value] : response->headers) {
+        if (type.empty() && header == "content-type") {
+          type = std::string(core::trim(std::string_view(value).substr(0, value.find(';'))));
+        }
+      }
+      if (type == "application/octet-stream") {
+        type.clear();  // the name says more
+      }
+      auto write = [&]() { return spool_bytes(spool_dir, response->body, name, type); };
+      file = co_await core::run_blocking(database_.pool(), write);
+    } else if (!source.empty()) {
+      if (source.starts_with("file://")) {
+        source.erase(0, 7);
+      }
+      auto copy = [&]() {
+        return spool_copy(spool_dir, core::expand_home(source, core::process_env()), max_bytes,
+                          item.content_type);
+      };
+      file = co_await core::run_blocking(database_.pool(), copy);
+      if (file && !item.file_name.empty()) {
+        file->file_name = item.file_name;
+      }
+    } else {
+      if (item.bytes.size() > max_bytes) {
+        co_await core::run_blocking(database_.pool(), undo);
+        co_return fail(
+            Errc::invalid_argument,
+            "the file is " + std::to_string(item.bytes.size() >> 20) + " MB, over the media limit",
+            "raise mediaMaxMb or send a smaller file");
+      }
+      auto write = [&]() {
+        return spool_bytes(spool_dir, item.bytes, item.file_name, item.content_type);
+      };
+      file = co_await core::run_blocking(database_.pool(), write);
+    }
+    if (!file) {
+      co_await core::run_blocking(database_.pool(), undo);
+      co_return std::unexpected(file.error());
+    }
+    file->as_document = as_document;
+    spooled.push_back(std::move(*file));
+  }
+  co_return spooled;
+}
+
 asio::awaitable<Result<SendReceipt>> ChannelManager::send(SendRequest request,
                                                           std::chrono::milliseconds wait) {
-  if (!is_known_channel(request.channel)) {
-    co_return fail(Errc::not_found, "channel \"" + request.channel + "\" is not available",
-                   "use webchat or a configured channel (telegram)");
+  auto resolved = resolve_account(request.channel, request.account_id);
+  if (!resolved) {
+    co_return std::unexpected(resolved.error());
   }
-  std::string account =
-      request.account_id.empty() ? default_account(request.channel) : request.account_id;
-  if (!accounts_.contains({request.channel, account})) {
-    co_return fail(Errc::not_found,
-                   request.channel + " account \"" + account + "\" is not configured",
-                   "configure channels." + request.channel + " first");
-  }
+  Account& target_account = **resolved;
+  std::string account = target_account.account_id;
   std::string to = strip_channel_prefix(request.to, request.channel);
+  if (auto topic = to.find(":topic:"); topic != std::string::npos) {
+    if (request.thread_id.empty()) {
+      request.thread_id = to.substr(topic + 7);
+    }
+    to.resize(topic);
+  }
   if (to.empty()) {
     co_return fail(Errc::invalid_argument, "no recipient", "pass the chat id in `to`");
   }
-  if (core::trim(request.text).empty()) {
-    co_return fail(Errc::invalid_argument, "the message is empty", "pass the text to send");
+  if (core::trim(request.text).empty() && request.media.empty()) {
+    co_return fail(Errc::invalid_argument, "the message is empty",
+                   "pass the text to send, or a file");
+  }
+  auto max_bytes = static_cast<std::size_t>(target_account.telegram.media_max_mb) << 20;
+  auto spooled = co_await spool_media(request.media, max_bytes, request.as_document);
+  if (!spooled) {
+    co_return std::unexpected(spooled.error());
   }
   store::OutboundRow row;
   row.channel = request.channel;
@@ -398,8 +495,12 @@ asio::awaitable<Result<SendReceipt>> ChannelManager::send(SendRequest request,
   row.reply_to = request.reply_to;
   row.text = std::move(request.text);
   row.kind = "send";
+  row.media_json = media_to_json(*spooled);
+  row.silent = request.silent;
   auto queued = co_await outbound_->enqueue(row, std::nullopt);
   if (!queued) {
+    auto undo = [&spooled]() { remove_spooled(*spooled); };
+    co_await core::run_blocking(database_.pool(), undo);
     co_return std::unexpected(queued.error());
   }
   SendReceipt receipt{request.channel, account, to, *queued, std::nullopt};
@@ -407,6 +508,176 @@ asio::awaitable<Result<SendReceipt>> ChannelManager::send(SendRequest request,
     receipt.message_id = co_await outbound_->wait_delivered(*queued, wait);
   }
   co_return receipt;
+}
+
+namespace {
+
+std::string param_string(const json::object& params, std::initializer_list<std::string_view> keys) {
+  for (std::string_view key : keys) {
+    if (const json::value* value = params.if_contains(key)) {
+      if (value->is_string()) {
+        return std::string(value->get_string());
+      }
+      if (value->is_int64()) {
+        return std::to_string(value->get_int64());
+      }
+      if (value->is_uint64()) {
+        return std::to_string(value->get_uint64());
+      }
+    }
+  }
+  return {};
+}
+
+bool param_bool(const json::object& params, std::string_view key) {
+  const json::value* value = params.if_contains(key);
+  return value != nullptr && value->is_bool() && value->get_bool();
+}
+
+// The reference's action names and their aliases.
+std::string canonical_action(std::string_view action) {
+  std::string name = core::lowercase_trimmed(action);
+  if (name == "sendmessage") {
+    return "send";
+  }
+  if (name == "editmessage") {
+    return "edit";
+  }
+  if (name == "deletemessage") {
+    return "delete";
+  }
+  return name;
+}
+
+}  // namespace
+
+asio::awaitable<Result<json::object>> ChannelManager::action(ActionRequest request) {
+  auto resolved = resolve_account(request.channel, request.account_id);
+  if (!resolved) {
+    co_return std::unexpected(resolved.error());
+  }
+  Account& account = **resolved;
+  const core::TelegramActionsConfig& allowed = account.telegram.actions;
+  const json::object& params = request.params;
+  std::string action = canonical_action(request.action);
+  std::string to =
+      strip_channel_prefix(param_string(params, {"to", "target", "chatId"}), request.channel);
+  std::string thread_id = param_string(params, {"threadId", "messageThreadId"});
+  if (auto topic = to.find(":topic:"); topic != std::string::npos) {
+    if (thread_id.empty()) {
+      thread_id = to.substr(topic + 7);
+    }
+    to.resize(topic);
+  }
+  std::string message_id = param_string(params, {"messageId"});
+  std::string text = param_string(params, {"message", "content", "text", "caption"});
+  auto disabled = [&](std::string_view key) {
+    return fail(Errc::invalid_argument,
+                "the " + action + " action is disabled for " + request.channel + " account " +
+                    account.account_id,
+                "set channels." + request.channel + ".actions." + std::string(key) +
+                    " to true to allow it");
+  };
+  json::object answer{{"ok", true},
+                      {"channel", request.channel},
+                      {"accountId", account.account_id},
+                      {"action", action}};
+
+  if (action == "send") {
+    if (!allowed.send_message) {
+      co_return disabled("sendMessage");
+    }
+    SendRequest send_request;
+    send_request.channel = request.channel;
+    send_request.account_id = account.account_id;
+    send_request.to = to;
+    send_request.thread_id = thread_id;
+    send_request.reply_to = param_string(params, {"replyTo", "replyToId", "replyToMessageId"});
+    send_request.text = text;
+    std::string media = param_string(params, {"media", "mediaUrl", "path", "filePath"});
+    if (!media.empty()) {
+      send_request.media.push_back(SendMedia{media, {}, param_string(params, {"filename"}), {}});
+    }
+    send_request.as_document = param_bool(params, "forceDocument");
+    send_request.silent = param_bool(params, "silent");
+    auto receipt = co_await send(std::move(send_request), std::chrono::milliseconds(15'000));
+    if (!receipt) {
+      co_return std::unexpected(receipt.error());
+    }
+    answer["to"] = receipt->to;
+    answer["queued"] = !receipt->message_id.has_value();
+    if (receipt->message_id) {
+      answer["messageId"] = *receipt->message_id;
+    }
+    co_return answer;
+  }
+  if (action != "react" && action != "edit" && action != "delete") {
+    co_return fail(Errc::invalid_argument,
+                   "unknown " + request.channel + " action \"" + request.action + "\"",
+                   "Pincer supports send, react, edit and delete");
+  }
+  if (to.empty() || message_id.empty()) {
+    co_return fail(Errc::invalid_argument, action + " needs the chat and the message",
+                   "pass `to` (the chat id) and `messageId`");
+  }
+  Channel* channel = account.connection.get();
+  if (channel == nullptr) {
+    co_return fail(Errc::unavailable,
+                   request.channel + " account " + account.account_id + " is not running",
+                   "start it with `pincer channels start` or check `pincer channels status`");
+  }
+  OutboundTarget target{to, thread_id, {}};
+  SendResult<void> done;
+  if (action == "react") {
+    if (!allowed.reactions) {
+      co_return disabled("reactions");
+    }
+    std::string emoji = param_string(params, {"emoji"});
+    if (emoji.empty() && !param_bool(params, "remove") && !params.contains("emoji")) {
+      co_return fail(Errc::invalid_argument, "react needs an emoji",
+                     "pass `emoji`, or an empty emoji to remove the bot's reaction");
+    }
+    // Telegram keeps one reaction per bot: removing one emoji removes the bot's reaction.
+    std::string reaction = param_bool(params, "remove") ? std::string() : emoji;
+    done = co_await channel->react(target, message_id, reaction);
+    answer["emoji"] = emoji;
+    answer["removed"] = emoji.empty() || param_bool(params, "remove");
+  } else if (action == "edit") {
+    if (!allowed.edit_message) {
+      co_return disabled("editMessage");
+    }
+    if (core::trim(text).empty()) {
+      co_return fail(Errc::invalid_argument, "edit needs the new text", "pass `message`");
+    }
+    std::vector<OutboundPart> parts = render_parts(channel->capabilities(), text);
+    if (parts.size() != 1) {
+      co_return fail(Errc::invalid_argument, "the new text is longer than one message",
+                     "shorten it to fit the channel's limit");
+    }
+    done = co_await channel->edit(target, message_id, parts.front(), false);
+    if (!done && done.error().kind == SendError::Kind::bad_markup) {
+      done = co_await channel->edit(target, message_id, parts.front(), true);
+    }
+    if (!done && done.error().kind == SendError::Kind::not_modified) {
+      done = {};
+    }
+  } else {
+    if (!allowed.delete_message) {
+      co_return disabled("deleteMessage");
+    }
+    done = co_await channel->remove(target, message_id);
+  }
+  if (!done) {
+    Errc code = done.error().kind == SendError::Kind::gone ? Errc::not_found
+                : done.error().kind == SendError::Kind::permanent ||
+                        done.error().kind == SendError::Kind::bad_markup
+                    ? Errc::invalid_argument
+                    : Errc::unavailable;
+    co_return fail(code, request.channel + " refused the " + action + ": " + done.error().message);
+  }
+  answer["to"] = to;
+  answer["messageId"] = message_id;
+  co_return answer;
 }
 
 asio::awaitable<Result<void>> ChannelManager::notify(std::string_view channel,

@@ -1,5 +1,6 @@
 #include "channels/inbound_pipeline.hpp"
 
+#include <cctype>
 #include <chrono>
 
 #include <boost/asio/co_spawn.hpp>
@@ -8,6 +9,10 @@
 #include <boost/json/serialize.hpp>
 
 #include "channels/admission.hpp"
+#include "channels/delivery/outbound_media.hpp"
+#include "core/base64.hpp"
+#include "core/executor.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "sessions/agent_routing.hpp"
@@ -20,6 +25,8 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::size_t kMaxModelImageBytes = std::size_t{5} * 1024 * 1024;
 
 int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -66,13 +73,15 @@ std::string pairing_notice(const InboundMessage& message,
 
 InboundPipeline::InboundPipeline(asio::io_context& io, store::DatabaseAccess& database,
                                  agent::AgentService& agent, OutboundQueue& outbound,
-                                 ReplyStreamer& replies, AccountLookup accounts)
+                                 ReplyStreamer& replies, AccountLookup accounts,
+                                 std::filesystem::path inbound_media_dir)
     : io_(io),
       database_(database),
       agent_(agent),
       outbound_(outbound),
       replies_(replies),
       accounts_(std::move(accounts)),
+      inbound_media_dir_(std::move(inbound_media_dir)),
       config_(agent.config()) {}
 
 std::string InboundPipeline::run_id_for(const InboundMessage& message) {
@@ -237,6 +246,10 @@ asio::awaitable<void> InboundPipeline::process(Pending pending) {
   agent::ChatRequest request;
   request.session_key = route.session_key;
   request.text = agent_text(message, account->bot_username);
+  if (!message.media.empty()) {
+    std::string notes = co_await fetch_media(message, *account, request.images);
+    request.text += (request.text.empty() ? "" : "\n\n") + notes;
+  }
   request.run_id = run_id_for(message);
   request.channel = message.channel;
   request.account_id = message.account_id;
@@ -263,6 +276,70 @@ asio::awaitable<void> InboundPipeline::process(Pending pending) {
   auto submitted = agent_.submit(std::move(request));
   co_await mark(pending.inbound_id, store::inbound_state::kSubmitted, submitted.run_id,
                 submitted.session_key);
+}
+
+asio::awaitable<std::string> InboundPipeline::fetch_media(
+    const InboundMessage& message, const AccountView& account,
+    std::vector<providers::ImagePart>& images) {
+  auto max_bytes = static_cast<std::size_t>(account.telegram->media_max_mb) << 20;
+  std::string notes;
+  for (std::size_t i = 0; i < message.media.size(); ++i) {
+    const InboundMedia& media = message.media[i];
+    if (!notes.empty()) {
+      notes += '\n';
+    }
+    if (account.connection == nullptr) {
+      notes +=
+          "[" + media.kind + " not available: the " + message.channel + " account is not running]";
+      continue;
+    }
+    auto fetched = co_await account.connection->fetch_media(media, max_bytes);
+    if (!fetched) {
+      log::warn("channels", "{} {}: could not fetch a {} from {}: {}", message.channel,
+                message.account_id, media.kind, message.chat_id, fetched.error());
+      notes += "[" + media.kind + " not available: " + fetched.error() + "]";
+      continue;
+    }
+    if (fetched->content_type.empty()) {
+      fetched->content_type = content_type_for(fetched->file_name);
+    }
+    // Named after the update, so a message resumed after a crash rewrites the same file.
+    std::string stem = message.channel + "-" + message.account_id + "-" + message.dedupe_key + "-" +
+                       std::to_string(i);
+    for (char& c : stem) {
+      if (std::isalnum(static_cast<unsigned char>(c)) == 0 && c != '-') {
+        c = '_';
+      }
+    }
+    std::string extension;
+    if (auto dot = fetched->file_name.find_last_of('.'); dot != std::string::npos) {
+      extension = fetched->file_name.substr(dot);
+    }
+    std::filesystem::path path = inbound_media_dir_ / (stem + extension);
+    auto save = [this, &path, &fetched]() -> Status {
+      if (auto made = core::ensure_private_dir(inbound_media_dir_); !made) {
+        return made;
+      }
+      return core::write_file_atomically(path, fetched->bytes);
+    };
+    auto saved = co_await core::run_blocking(database_.pool(), save);
+    if (!saved) {
+      log::warn("channels", "could not save a received file: {}", saved.error().describe());
+      notes += "[" + media.kind + " received but not saved: " + saved.error().describe() + "]";
+      continue;
+    }
+    const std::string& type = fetched->content_type;
+    bool image =
+        type == "image/jpeg" || type == "image/png" || type == "image/gif" || type == "image/webp";
+    // Model APIs take images up to about 5 MB; larger ones stay files the agent can open.
+    if (image && fetched->bytes.size() <= kMaxModelImageBytes) {
+      images.push_back({type, core::base64_encode(fetched->bytes)});
+    }
+    notes += "[" + media.kind + " attached: " + path.string() + " (" + type + ", " +
+             std::to_string(fetched->bytes.size()) + " bytes" +
+             (media.file_name.empty() ? "" : ", named " + media.file_name) + ")]";
+  }
+  co_return notes;
 }
 
 }  // namespace pincer::channels

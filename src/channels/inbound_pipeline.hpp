@@ -8,17 +8,22 @@
 //                An unknown DM sender under `pairing` gets a one-time code; nothing reaches the
 //                agent until the owner approves it.
 //   3. route     agent and session key (sessions/agent_routing.hpp).
-//   4. submit    a ChatRequest with a run id derived from the dedupe key, so a message resumed
+//   4. fetch     files the message carries are downloaded (up to mediaMaxMb) into
+//                <state>/media/inbound; images also go to the model, and the agent is told
+//                where each file is.
+//   5. submit    a ChatRequest with a run id derived from the dedupe key, so a message resumed
 //                after a restart is the same run (the agent then skips taking it in again).
 //
 // Messages are processed one at a time in arrival order, so a chat's turns queue in the order
-// people wrote them. On start, recover() re-runs steps 2-4 for every message a crash left open.
+// people wrote them. On start, recover() re-runs steps 2-5 for every message a crash left open.
 
 #include <cstdint>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -39,13 +44,14 @@ class InboundPipeline final : public InboundSink {
   struct AccountView {
     const core::TelegramAccountConfig* telegram = nullptr;
     std::string bot_username;
+    Channel* connection = nullptr;  // null while the account is not running
   };
   using AccountLookup =
       std::function<std::optional<AccountView>(std::string_view channel, std::string_view account)>;
 
   InboundPipeline(boost::asio::io_context& io, store::DatabaseAccess& database,
                   agent::AgentService& agent, OutboundQueue& outbound, ReplyStreamer& replies,
-                  AccountLookup accounts);
+                  AccountLookup accounts, std::filesystem::path inbound_media_dir);
 
   void update_config(core::Config config) { config_ = std::move(config); }
 
@@ -70,6 +76,11 @@ class InboundPipeline final : public InboundSink {
   void push(Pending pending);
   boost::asio::awaitable<void> drain();
   boost::asio::awaitable<void> process(Pending pending);
+  // Downloads the message's files into the inbound media folder; images also go to the model.
+  // Returns the lines that tell the agent where each file is (or why it is missing).
+  boost::asio::awaitable<std::string> fetch_media(const InboundMessage& message,
+                                                  const AccountView& account,
+                                                  std::vector<providers::ImagePart>& images);
   boost::asio::awaitable<void> mark(int64_t inbound_id, std::string_view state,
                                     std::string_view run_id = {},
                                     std::string_view session_key = {});
@@ -80,6 +91,7 @@ class InboundPipeline final : public InboundSink {
   OutboundQueue& outbound_;
   ReplyStreamer& replies_;
   AccountLookup accounts_;
+  std::filesystem::path inbound_media_dir_;
   core::Config config_;
   std::deque<Pending> queue_;
   bool draining_ = false;

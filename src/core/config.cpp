@@ -8,6 +8,7 @@
 
 #include "core/config_reader.hpp"
 #include "core/detail/config_sections.hpp"
+#include "core/text.hpp"
 
 namespace pincer::core {
 
@@ -234,6 +235,36 @@ void read_agents(ConfigReader& root, AgentsConfig& agents) {
   r.finish();
 }
 
+// commands.*: only ownerAllowFrom is typed; the other keys (text, native, allowFrom ...) are
+// reference keys Pincer does not use yet and stay notes.
+void read_commands(ConfigReader& root, CommandsConfig& commands) {
+  ConfigReader r = root.object("commands");
+  std::vector<std::string> owners;
+  r.string_list("ownerAllowFrom", owners);
+  commands.owner_allow_from.clear();
+  for (size_t i = 0; i < owners.size(); ++i) {
+    std::string owner(trim(owners[i]));
+    auto colon = owner.find(':');
+    bool blank_part = colon != std::string::npos && (colon == 0 || colon + 1 == owner.size());
+    if (owner.empty() || blank_part) {
+      r.error_at(r.key_path("ownerAllowFrom") + "[" + std::to_string(i) + "]",
+                 R"(expected an owner such as "telegram:123456789" (channel:id), got ")" +
+                     owners[i] + "\"");
+      continue;
+    }
+    commands.owner_allow_from.push_back(std::move(owner));
+  }
+  commands.native.reset();
+  if (const json::value* native = r.take("native"); native != nullptr) {
+    if (native->is_bool()) {
+      commands.native = native->get_bool();
+    } else if (!native->is_string() || native->get_string() != "auto") {
+      r.error("native", "expected true, false or \"auto\", got " + describe_value(*native));
+    }
+  }
+  r.finish();
+}
+
 }  // namespace
 
 std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
@@ -249,6 +280,7 @@ std::vector<ConfigIssue> read_config(const json::value& document, Config& out) {
   detail::read_models(root, out.models);
   detail::read_auth(root, out.auth);
   detail::read_channels(root, out.channels);
+  read_commands(root, out.commands);
   root.take("$schema");
   root.finish();
   out.raw = document;

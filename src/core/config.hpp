@@ -327,6 +327,22 @@ struct ChannelGroupConfig {
 
 // One Telegram bot, with the channel root's settings already applied where the account is
 // silent (docs: channels/telegram, gateway/config-channels/shared-policies.md).
+// A command menu entry (customCommands); menu only, it implements nothing.
+struct TelegramCustomCommand {
+  std::string command;  // as written; normalized when the menu is built
+  std::string description;
+};
+
+// Which message actions (message.action, the message tool) the account allows
+// (channels.telegram.actions.*).
+struct TelegramActionsConfig {
+  bool send_message = true;
+  bool edit_message = true;
+  bool delete_message = true;
+  bool reactions = true;
+  bool sticker = false;
+};
+
 struct TelegramAccountConfig {
   static constexpr int64_t kDefaultTextChunkLimit = 4000;
   std::string account_id;
@@ -355,6 +371,10 @@ struct TelegramAccountConfig {
   std::string webhook_path = "/telegram-webhook";
   int64_t media_max_mb = 100;
   int64_t history_limit = 50;
+  // commands.native for this channel (true/false); unset or "auto": the global commands.native.
+  std::optional<bool> native_commands;
+  std::vector<TelegramCustomCommand> custom_commands;
+  TelegramActionsConfig actions;
 };
 
 struct TelegramConfig {
@@ -369,6 +389,18 @@ struct ChannelsConfig {
   TelegramConfig telegram;
 };
 
+// ---- commands.* ------------------------------------------------------------------------------
+
+// Who may use owner-only commands and approve dangerous actions (docs: tools/slash-commands.md).
+struct CommandsConfig {
+  // "channel:id" entries, e.g. "telegram:123456789"; the first approved DM pairing writes the
+  // first one when the list is empty. Empty: no command owner is configured.
+  std::vector<std::string> owner_allow_from;
+  // commands.native: register the built-in chat commands in channel menus. Unset ("auto"): on
+  // for channels that have menus.
+  std::optional<bool> native;
+};
+
 struct Config {
   GatewayConfig gateway;
   LoggingConfig logging;
@@ -380,6 +412,7 @@ struct Config {
   ModelsConfig models;
   AuthConfig auth;
   ChannelsConfig channels;
+  CommandsConfig commands;
   // The whole document after ${VAR} substitution, for sections other subsystems read
   // themselves (channels, models, ...) until they get typed structs here.
   boost::json::value raw = boost::json::object();

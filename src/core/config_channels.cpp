@@ -172,6 +172,42 @@ void read_telegram_scope(ConfigReader& r, TelegramAccountConfig& out) {
   r.string("webhookPath", out.webhook_path);
   r.integer("mediaMaxMb", out.media_max_mb, 1, 2000);
   r.integer("historyLimit", out.history_limit, 0, 10'000);
+  if (r.has("commands")) {
+    ConfigReader c = r.object("commands");
+    if (const json::value* native = c.take("native"); native != nullptr) {
+      if (native->is_bool()) {
+        out.native_commands = native->get_bool();
+      } else if (native->is_string() && native->get_string() == "auto") {
+        out.native_commands.reset();
+      } else {
+        c.error("native", "expected true, false or \"auto\", got " + describe_value(*native));
+      }
+    }
+    c.finish();
+  }
+  if (r.has("customCommands")) {
+    out.custom_commands.clear();
+    for (ConfigReader& item : r.items("customCommands")) {
+      TelegramCustomCommand command;
+      item.string("command", command.command);
+      item.string("description", command.description);
+      if (trim(command.command).empty()) {
+        item.error("command", "each custom command needs a command name");
+      } else {
+        out.custom_commands.push_back(std::move(command));
+      }
+      item.finish();
+    }
+  }
+  if (r.has("actions")) {
+    ConfigReader a = r.object("actions");
+    a.boolean("sendMessage", out.actions.send_message);
+    a.boolean("editMessage", out.actions.edit_message);
+    a.boolean("deleteMessage", out.actions.delete_message);
+    a.boolean("reactions", out.actions.reactions);
+    a.boolean("sticker", out.actions.sticker);
+    a.finish();
+  }
 }
 
 void check_account(ConfigReader& r, const TelegramAccountConfig& account) {

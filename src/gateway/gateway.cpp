@@ -73,7 +73,8 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
       idle_timer_(io, asio::steady_timer::time_point::max()) {
   run_events_ = std::make_unique<RunEventBroadcaster>(*this);
   agent_->add_observer(run_events_.get());
-  channels_ = std::make_unique<channels::ChannelManager>(io, database_, *agent_, config_);
+  channels_ = std::make_unique<channels::ChannelManager>(io, database_, *agent_, config_,
+                                                         paths_.state_dir / "media");
 }
 
 Gateway::~Gateway() {

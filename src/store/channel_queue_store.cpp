@@ -41,7 +41,7 @@ InboundRow read_inbound(const Statement& row) {
 constexpr std::string_view kOutboundColumns =
     "id, channel, account_id, target, thread_id, reply_to, text, kind, "
     "COALESCE(draft_message_id, ''), parts_sent, attempts, next_attempt_at_ms, "
-    "COALESCE(last_error, ''), COALESCE(run_id, ''), inbound_id, created_at_ms";
+    "COALESCE(last_error, ''), COALESCE(run_id, ''), inbound_id, created_at_ms, media, silent";
 
 OutboundRow read_outbound(const Statement& row) {
   OutboundRow out;
@@ -63,6 +63,8 @@ OutboundRow read_outbound(const Statement& row) {
     out.inbound_id = row.column_int64(14);
   }
   out.created_at_ms = row.column_int64(15);
+  out.media_json = row.column_text(16);
+  out.silent = row.column_int64(17) != 0;
   return out;
 }
 
@@ -158,11 +160,14 @@ Result<int64_t> ChannelQueueStore::enqueue(const OutboundRow& row,
         db_,
         "INSERT INTO channel_outbound (channel, account_id, target, thread_id, reply_to, text, "
         "kind, draft_message_id, parts_sent, attempts, next_attempt_at_ms, run_id, inbound_id, "
-        "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?10, ?11, ?9)",
+        "created_at_ms, media, silent) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, ?9, ?10, ?11, ?9, ?12, ?13)",
         std::string_view(row.channel), std::string_view(row.account_id),
         std::string_view(row.target), std::string_view(row.thread_id),
         std::string_view(row.reply_to), std::string_view(row.text), std::string_view(row.kind),
-        non_empty(row.draft_message_id), now_ms, non_empty(row.run_id), row.inbound_id);
+        non_empty(row.draft_message_id), now_ms, non_empty(row.run_id), row.inbound_id,
+        std::string_view(row.media_json.empty() ? "[]" : row.media_json),
+        int64_t{row.silent ? 1 : 0});
     if (!inserted) {
       return std::unexpected(inserted.error());
     }

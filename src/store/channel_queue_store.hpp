@@ -61,6 +61,10 @@ struct OutboundRow {
   std::string run_id;
   std::optional<int64_t> inbound_id;
   int64_t created_at_ms = 0;
+  // Files sent with the message: a JSON array of {path, fileName, contentType, asDocument}
+  // (channels/delivery/outbound_media.hpp); "[]" or empty for none.
+  std::string media_json;
+  bool silent = false;  // no notification sound
 };
 
 class ChannelQueueStore {

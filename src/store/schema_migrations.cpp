@@ -224,6 +224,13 @@ constexpr std::array kStateMigrations{
         PRIMARY KEY (channel, account_id, sender_id)
       );
     )sql"},
+    // Files on outbound messages: a JSON array of spooled files ({path, fileName, contentType,
+    // asDocument}) sent after (or, with the text as caption, instead of) the text parts, and the
+    // no-notification flag of `send {silent}`.
+    Migration{6, "channel_outbound_media", R"sql(
+      ALTER TABLE channel_outbound ADD COLUMN media TEXT NOT NULL DEFAULT '[]';
+      ALTER TABLE channel_outbound ADD COLUMN silent BIGINT NOT NULL DEFAULT 0;
+    )sql"},
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -66,6 +67,17 @@ json::value read_config(const std::filesystem::path& file) {
   auto parsed = core::json5::parse(read_text(file));
   EXPECT_TRUE(parsed.has_value()) << read_text(file);
   return parsed ? *parsed : json::value();
+}
+
+// The pairing code in the first answer the bot sent to `chat` (its pairing notice).
+std::string pairing_code_sent_to(const FakeTelegramServer& telegram, int64_t chat) {
+  auto texts = sent_texts(telegram, chat);
+  std::smatch match;
+  if (texts.empty() ||
+      !std::regex_search(texts.front(), match, std::regex("([A-HJ-NP-Z2-9]{8})"))) {
+    return {};
+  }
+  return match[1].str();
 }
 
 class ChannelsCli : public ::testing::Test {
@@ -173,6 +185,95 @@ TEST_F(ChannelsCli, PairingListAndApproveByCode) {
   EXPECT_TRUE(json::parse(after.out).at("requests").as_array().empty()) << after.out;
 }
 
+// The first approved DM sender becomes the command owner: "telegram:<id>" is written to
+// commands.ownerAllowFrom in pincer.json (the rest of the file untouched), the gateway reloads it
+// without reconnecting the bot, and a second approval adds no owner.
+TEST_F(ChannelsCli, FirstApprovalBootstrapsTheCommandOwner) {
+  std::filesystem::path config = gateway_->state_dir() / "pincer.json";
+  auto before = run({"pairing", "list", "--json"});
+  ASSERT_EQ(before.exit_code, 0) << before.err;
+  EXPECT_EQ(json::parse(before.out).at("commandOwnerConfigured"), false) << before.out;
+
+  telegram_.push_private_text(kStranger, "Eve", "hello bot");
+  ASSERT_TRUE(wait_until([&] { return !pairing_code_sent_to(telegram_, kStranger).empty(); }, 15s))
+      << gateway_->output();
+  std::size_t get_me_calls = telegram_.calls("getMe").size();
+  auto first = run({"pairing", "approve", "telegram", pairing_code_sent_to(telegram_, kStranger)});
+  ASSERT_EQ(first.exit_code, 0) << first.err << gateway_->output();
+  std::string owner = "telegram:" + std::to_string(kStranger);
+  EXPECT_NE(first.out.find(owner + " is now the owner"), std::string::npos) << first.out;
+  json::array owners{json::string(owner)};
+  EXPECT_EQ(read_config(config).at("commands").at("ownerAllowFrom"), json::value(owners));
+  // A targeted edit: the JSON5 the test wrote (unquoted keys, trailing commas) is still there.
+  EXPECT_NE(read_text(config).find("dmPolicy: \"pairing\",\n"), std::string::npos)
+      << read_text(config);
+
+  // The watcher reloads the owner; the bot keeps its connection (no second getMe).
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto list = run({"pairing", "list", "--json"});
+        return list.exit_code == 0 &&
+               json::parse(list.out).at("commandOwnerConfigured") == json::value(true);
+      },
+      15s))
+      << gateway_->output();
+  EXPECT_EQ(telegram_.calls("getMe").size(), get_me_calls) << gateway_->output();
+  EXPECT_EQ(gateway_->output().find("reconnecting"), std::string::npos) << gateway_->output();
+
+  telegram_.push_private_text(kFriend, "Bob", "me too");
+  ASSERT_TRUE(wait_until([&] { return !pairing_code_sent_to(telegram_, kFriend).empty(); }, 15s))
+      << gateway_->output();
+  auto second =
+      run({"pairing", "approve", "telegram", pairing_code_sent_to(telegram_, kFriend), "--json"});
+  ASSERT_EQ(second.exit_code, 0) << second.err << gateway_->output();
+  json::value answer = json::parse(second.out);
+  EXPECT_EQ(answer.at("senderId").as_string(), std::to_string(kFriend));
+  EXPECT_EQ(answer.at("commandOwnerBootstrap"), "already-configured") << second.out;
+  EXPECT_EQ(read_config(config).at("commands").at("ownerAllowFrom"), json::value(owners));
+}
+
+// With the gateway gone, `channels status` answers from the config file with the same fields the
+// gateway's channels.status rows have, every account stopped, and exits 0 (status is
+// informational); the text says how to start the gateway.
+TEST_F(ChannelsCli, StatusFallsBackToTheConfigWhenTheGatewayStops) {
+  auto live = run({"channels", "status", "--json"});
+  ASSERT_EQ(live.exit_code, 0) << live.err;
+  json::value live_status = json::parse(live.out);
+  EXPECT_EQ(live_status.at("gatewayReachable"), true);
+  gateway_->stop();
+
+  auto offline = run({"channels", "status", "--json"});
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  json::value status = json::parse(offline.out);
+  EXPECT_EQ(status.at("gatewayReachable"), false);
+  EXPECT_EQ(status.at("channelOrder"), live_status.at("channelOrder"));
+  EXPECT_EQ(status.at("channelDefaultAccountId"), live_status.at("channelDefaultAccountId"));
+  const auto& live_row = live_status.at("channelAccounts").at("telegram").at(0).as_object();
+  const auto& row = status.at("channelAccounts").at("telegram").at(0).as_object();
+  for (const auto& field : live_row) {
+    if (field.key() != "botUsername") {  // known only once the bot answered getMe
+      EXPECT_TRUE(row.contains(field.key())) << field.key() << " missing from " << offline.out;
+    }
+  }
+  for (const auto& field : row) {
+    EXPECT_TRUE(live_row.contains(field.key())) << field.key() << " not in " << live.out;
+  }
+  EXPECT_EQ(row.at("accountId"), "default");
+  EXPECT_EQ(row.at("running"), false);
+  EXPECT_EQ(row.at("connected"), false);
+  EXPECT_EQ(row.at("configured"), true);
+  EXPECT_EQ(row.at("tokenSource"), "config");
+  EXPECT_EQ(row.at("dmPolicy"), "pairing");
+  EXPECT_EQ(row.at("mode"), "polling");
+
+  auto text = run({"channels", "status"});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("gateway is not running"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("pincer gateway"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("telegram"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("pairing"), std::string::npos) << text.out;
+}
+
 // An unknown code fails with the gateway's reason; --json gives the stable failure envelope.
 TEST_F(ChannelsCli, ApprovingAnUnknownCodeFails) {
   auto r = run({"pairing", "approve", "telegram", "ZZZZ2222"});
@@ -256,6 +357,35 @@ TEST(ChannelsCliBadToken, LoginReportsARejectedToken) {
   EXPECT_EQ(r.exit_code, 1) << r.out;
   EXPECT_NE(r.err.find("did not connect"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("check the bot token"), std::string::npos) << r.err;
+  gateway->stop();
+}
+
+// When the owner cannot be written (the config is managed elsewhere), the approval still stands
+// and the CLI says how to set the owner by hand; the file is left alone.
+TEST(ChannelsCliReadonlyConfig, OwnerBootstrapUnavailableStillApproves) {
+  FakeTelegramServer telegram;
+  GatewayProcess::Options options;
+  options.config = std::string(R"({
+    gateway: { auth: { mode: "token", token: ")") +
+                   kGatewayToken + R"(" } },
+    channels: { telegram: { botToken: ")" +
+                   telegram.token() + R"(", apiRoot: ")" + telegram.api_root() +
+                   R"(", dmPolicy: "pairing" } },
+  })";
+  options.extra_env["PINCER_CONFIG_READONLY"] = "1";
+  auto gateway = GatewayProcess::start(options);
+  std::string before = read_text(gateway->state_dir() / "pincer.json");
+  telegram.push_private_text(kStranger, "Eve", "hello bot");
+  ASSERT_TRUE(wait_until([&] { return !pairing_code_sent_to(telegram, kStranger).empty(); }, 15s))
+      << gateway->output();
+  auto r = run_pincer(
+      {"pairing", "approve", "telegram", pairing_code_sent_to(telegram, kStranger), "--url",
+       "ws://127.0.0.1:" + std::to_string(gateway->port()), "--token", kGatewayToken},
+      gateway->env());
+  EXPECT_EQ(r.exit_code, 0) << r.err << gateway->output();
+  EXPECT_NE(r.out.find("approved telegram sender"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("pincer config set commands.ownerAllowFrom"), std::string::npos) << r.out;
+  EXPECT_EQ(read_text(gateway->state_dir() / "pincer.json"), before);
   gateway->stop();
 }
 
@@ -364,14 +494,63 @@ TEST_F(ChannelsCliConfig, RefusesBadInput) {
   EXPECT_NE(missing.err.find("not configured"), std::string::npos) << missing.err;
 }
 
-// Gateway commands with no gateway say how to start one.
+// Gateway commands with no gateway say how to start one; status still shows the config.
 TEST_F(ChannelsCliConfig, StatusWithoutGatewaySaysHowToStartOne) {
   auto r = run({"channels", "status", "--url", nowhere()});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_NE(r.err.find("pincer gateway"), std::string::npos) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("pincer gateway"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("telegram: not configured"), std::string::npos) << r.out;
   auto p = run({"pairing", "list", "--url", nowhere()});
   EXPECT_EQ(p.exit_code, 1);
   EXPECT_NE(p.err.find("pincer gateway"), std::string::npos) << p.err;
+}
+
+// Without a gateway, status lists every configured account from the file, none running: webhook
+// accounts as webhook, and an account whose token file is missing as not configured with why.
+TEST_F(ChannelsCliConfig, StatusWithoutGatewayShowsEveryConfiguredAccount) {
+  std::ofstream(config()) << R"({
+    channels: { telegram: { dmPolicy: "pairing", accounts: {
+      default: { botToken: "111:one" },
+      hooks: { botToken: "222:two", webhookUrl: "https://bot.example.com/tg",
+               webhookSecret: "hook-secret" },
+      broken: { tokenFile: "/nonexistent/pincer-bot.token", enabled: false },
+    } } },
+  })";
+  auto r = run({"channels", "status", "--json", "--url", nowhere()});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  json::value status = json::parse(r.out);
+  EXPECT_EQ(status.at("gatewayReachable"), false);
+  EXPECT_EQ(status.at("configPath").as_string(), config().string());
+  EXPECT_EQ(status.at("channels").at("telegram").at("running"), false);
+  std::map<std::string, json::object> rows;
+  for (const auto& item : status.at("channelAccounts").at("telegram").as_array()) {
+    rows[std::string(item.at("accountId").as_string())] = item.as_object();
+  }
+  ASSERT_EQ(rows.size(), 3U) << r.out;
+  for (const auto& [id, row] : rows) {
+    EXPECT_EQ(row.at("running"), false) << id;
+    EXPECT_EQ(row.at("connected"), false) << id;
+    EXPECT_EQ(row.at("dmPolicy"), "pairing") << id;
+  }
+  EXPECT_EQ(rows["default"].at("mode"), "polling");
+  EXPECT_EQ(rows["default"].at("tokenSource"), "config");
+  EXPECT_EQ(rows["default"].at("healthState"), "stopped");
+  EXPECT_EQ(rows["hooks"].at("mode"), "webhook");
+  EXPECT_EQ(rows["hooks"].at("webhookUrl"), "https://bot.example.com/tg");
+  EXPECT_EQ(rows["broken"].at("enabled"), false);
+  EXPECT_EQ(rows["broken"].at("configured"), false);
+  EXPECT_EQ(rows["broken"].at("tokenSource"), "tokenFile");
+  EXPECT_NE(rows["broken"].at("lastError").as_string().find("does not exist"), std::string::npos);
+  EXPECT_EQ(r.out.find("222:two"), std::string::npos) << "a token was printed";
+
+  auto text = run({"channels", "status", "--url", nowhere()});
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("gateway is not running"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("pincer gateway"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("hooks"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("webhook"), std::string::npos) << text.out;
+  EXPECT_NE(text.out.find("broken: tokenFile"), std::string::npos) << text.out;
+  EXPECT_EQ(text.out.find("111:one"), std::string::npos) << "a token was printed";
 }
 
 }  // namespace

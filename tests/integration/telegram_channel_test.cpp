@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <memory>
 #include <regex>
@@ -305,6 +306,229 @@ TEST_F(TelegramChannelTest, WebhookModeReceivesUpdatesOnTheGatewayPort) {
       15s))
       << gateway_->output();
   EXPECT_EQ(telegram_.pending_updates(), 0U);
+}
+
+// The CLI against this test's gateway.
+RunResult cli(const GatewayProcess& gateway, std::vector<std::string> args) {
+  args.insert(args.end(), {"--url", "ws://127.0.0.1:" + std::to_string(gateway.port()), "--token",
+                           "tg-test-token"});
+  return run_pincer(args, gateway.env());
+}
+
+void write_text(const std::filesystem::path& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+}
+
+std::size_t files_in(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return 0;
+  }
+  return static_cast<std::size_t>(std::distance(std::filesystem::directory_iterator(dir, ec),
+                                                std::filesystem::directory_iterator()));
+}
+
+// Files out: a short text rides on a photo as its caption; a long text goes first and the file
+// follows as a document; the outbox spool is empty afterwards.
+TEST_F(TelegramChannelTest, SendsPhotosAndDocumentsFromTheCli) {
+  start("streaming: \"off\",");
+  TempDir files;
+  std::string png = "\x89PNG\r\n\x1a\n" + std::string(2000, '\x07');
+  write_text(files / "chart.png", png);
+  write_text(files / "notes.txt", "plain notes\n");
+
+  auto photo = cli(*gateway_, {"message", "send", "--channel", "telegram", "--to",
+                               std::to_string(kOwner), "--media", (files / "chart.png").string(),
+                               "--text", "Here is **the chart**", "--json"});
+  ASSERT_EQ(photo.exit_code, 0) << photo.out << photo.err << gateway_->output();
+  auto answer = json::parse(photo.out).as_object();
+  EXPECT_TRUE(answer.contains("messageId")) << photo.out;
+  auto photos = telegram_.calls("sendPhoto");
+  ASSERT_EQ(photos.size(), 1U);
+  ASSERT_EQ(photos[0].uploads.size(), 1U);
+  EXPECT_EQ(photos[0].uploads[0].bytes, png);
+  EXPECT_EQ(photos[0].uploads[0].filename, "chart.png");
+  EXPECT_EQ(json::value_to<std::string>(photos[0].params.at("caption")),
+            "Here is <b>the chart</b>");
+  EXPECT_TRUE(sent_texts(telegram_, kOwner).empty()) << "the caption is not sent twice";
+
+  std::string long_text(1500, 'y');
+  auto document =
+      cli(*gateway_, {"message", "send", "--channel", "telegram", "--to", std::to_string(kOwner),
+                      "--media", (files / "notes.txt").string(), "--text", long_text, "--silent"});
+  ASSERT_EQ(document.exit_code, 0) << document.out << document.err;
+  auto documents = telegram_.calls("sendDocument");
+  ASSERT_EQ(documents.size(), 1U);
+  EXPECT_EQ(documents[0].uploads[0].bytes, "plain notes\n");
+  EXPECT_FALSE(documents[0].params.contains("caption")) << "too long for a caption";
+  EXPECT_EQ(json::serialize(documents[0].params.at("disable_notification")), "\"true\"");
+  ASSERT_EQ(sent_texts(telegram_, kOwner).size(), 1U);
+  auto chat = telegram_.chat_messages(kOwner);
+  ASSERT_EQ(chat.size(), 3U);
+  EXPECT_EQ(chat[0].media, "photo");
+  EXPECT_EQ(chat[1].media, "");  // the long text first
+  EXPECT_EQ(chat[2].media, "document");
+
+  // --force-document sends an image uncompressed.
+  auto forced =
+      cli(*gateway_, {"message", "send", "--channel", "telegram", "--to", std::to_string(kOwner),
+                      "--media", (files / "chart.png").string(), "--force-document"});
+  ASSERT_EQ(forced.exit_code, 0) << forced.out << forced.err;
+  EXPECT_EQ(telegram_.calls("sendDocument").size(), 2U);
+  EXPECT_EQ(files_in(gateway_->state_dir() / "media" / "outbound"), 0U)
+      << "spool copies are removed once sent";
+
+  auto missing = cli(*gateway_, {"message", "send", "--channel", "telegram", "--to",
+                                 std::to_string(kOwner), "--media", "/no/such/file.png"});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE((missing.out + missing.err).find("no such file"), std::string::npos) << missing.err;
+}
+
+// Files in: a photo with a caption is downloaded through getFile, saved under media/inbound, and
+// reaches the model as an image next to the caption and the file's path.
+TEST_F(TelegramChannelTest, InboundPhotoReachesTheModelAsAnImage) {
+  start("streaming: \"off\",");
+  std::string jpeg = "\xff\xd8\xff\xe0" + std::string(3000, 'J') + "\xff\xd9";
+  telegram_.add_file("photo-big", "photos/file_7.jpg", jpeg);
+  llm_.push(ScriptStep::of(reply_of("A lovely picture.")));
+  json::object message{
+      {"from", json::object{{"id", kOwner}, {"is_bot", false}, {"first_name", "Olga"}}},
+      {"chat", json::object{{"id", kOwner}, {"type", "private"}, {"first_name", "Olga"}}},
+      {"caption", "what is this?"},
+      {"photo", json::array{json::object{{"file_id", "photo-small"},
+                                         {"file_unique_id", "s1"},
+                                         {"width", 90},
+                                         {"height", 90},
+                                         {"file_size", 100}},
+                            json::object{{"file_id", "photo-big"},
+                                         {"file_unique_id", "b1"},
+                                         {"width", 800},
+                                         {"height", 600},
+                                         {"file_size", static_cast<int64_t>(jpeg.size())}}}}};
+  telegram_.push_update(json::object{{"message", std::move(message)}});
+  ASSERT_TRUE(wait_until(
+      [&] {
+        auto texts = sent_texts(telegram_, kOwner);
+        return !texts.empty() && texts.back().find("lovely") != std::string::npos;
+      },
+      15s))
+      << gateway_->output();
+  ASSERT_EQ(telegram_.calls("getFile").size(), 1U);
+  EXPECT_EQ(json::value_to<std::string>(telegram_.calls("getFile")[0].params.at("file_id")),
+            "photo-big");
+  auto requests = llm_.requests();
+  ASSERT_EQ(requests.size(), 1U);
+  const std::string& body = requests[0].body;
+  EXPECT_NE(body.find("what is this?"), std::string::npos);
+  EXPECT_NE(body.find("\"image/jpeg\""), std::string::npos) << body.substr(0, 2000);
+  EXPECT_NE(body.find("/9j/4"), std::string::npos) << "the JPEG goes to the model as base64";
+  EXPECT_NE(body.find("[photo attached: "), std::string::npos);
+  EXPECT_EQ(files_in(gateway_->state_dir() / "media" / "inbound"), 1U);
+}
+
+// A file Telegram will not hand out still reaches the agent as a note, not as silence.
+TEST_F(TelegramChannelTest, InboundFileThatCannotBeFetchedIsNamedToTheAgent) {
+  start("streaming: \"off\", mediaMaxMb: 1,");
+  llm_.push(ScriptStep::of(reply_of("Too big for me.")));
+  json::object message{
+      {"from", json::object{{"id", kOwner}, {"is_bot", false}, {"first_name", "Olga"}}},
+      {"chat", json::object{{"id", kOwner}, {"type", "private"}, {"first_name", "Olga"}}},
+      {"document", json::object{{"file_id", "huge-doc"},
+                                {"file_unique_id", "h1"},
+                                {"file_name", "dump.bin"},
+                                {"mime_type", "application/octet-stream"},
+                                {"file_size", int64_t{5} << 20}}}};
+  telegram_.push_update(json::object{{"message", std::move(message)}});
+  ASSERT_TRUE(wait_until([&] { return llm_.request_count() == 1; }, 15s)) << gateway_->output();
+  const std::string body = llm_.requests()[0].body;
+  EXPECT_NE(body.find("[document not available: "), std::string::npos) << body.substr(0, 2000);
+  EXPECT_NE(body.find("mediaMaxMb"), std::string::npos);
+  EXPECT_TRUE(telegram_.calls("getFile").empty()) << "the size is known, so nothing is fetched";
+}
+
+// message.action through the CLI: react, edit and delete a message the bot sent; a disabled
+// action is refused with the key that enables it.
+TEST_F(TelegramChannelTest, MessageActionsReactEditDelete) {
+  start("streaming: \"off\", actions: { deleteMessage: false },");
+  auto sent = cli(*gateway_, {"message", "send", "--channel", "telegram", "--to",
+                              std::to_string(kOwner), "--text", "first draft", "--json"});
+  ASSERT_EQ(sent.exit_code, 0) << sent.out << sent.err;
+  std::string id = json::value_to<std::string>(json::parse(sent.out).at("messageId"));
+
+  auto reacted = cli(*gateway_, {"message", "react", "--channel", "telegram", "--to",
+                                 std::to_string(kOwner), "--message-id", id, "--emoji", "👍"});
+  ASSERT_EQ(reacted.exit_code, 0) << reacted.out << reacted.err;
+  auto edited = cli(*gateway_, {"message", "edit", "--channel", "telegram", "--to",
+                                std::to_string(kOwner), "--message-id", id, "--text", "**final**"});
+  ASSERT_EQ(edited.exit_code, 0) << edited.out << edited.err;
+  auto chat = telegram_.chat_messages(kOwner);
+  ASSERT_EQ(chat.size(), 1U);
+  EXPECT_EQ(chat[0].text, "<b>final</b>");
+  EXPECT_EQ(chat[0].reactions, std::vector<std::string>{"👍"});
+
+  auto refused = cli(*gateway_, {"message", "delete", "--channel", "telegram", "--to",
+                                 std::to_string(kOwner), "--message-id", id});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE((refused.out + refused.err).find("actions.deleteMessage"), std::string::npos)
+      << refused.out << refused.err;
+  EXPECT_TRUE(telegram_.calls("deleteMessage").empty());
+
+  auto unknown = cli(*gateway_, {"message", "edit", "--channel", "telegram", "--to",
+                                 std::to_string(kOwner), "--message-id", "999999", "--text", "x"});
+  EXPECT_NE(unknown.exit_code, 0) << "editing a message that does not exist fails clearly";
+}
+
+// The command menu: built-in commands plus valid customCommands, registered after getMe;
+// invalid or shadowing entries are skipped, not fatal.
+TEST_F(TelegramChannelTest, RegistersTheCommandMenu) {
+  start(R"(customCommands: [
+          { command: "/Backup", description: "Git backup" },
+          { command: "bad-name!", description: "skipped" },
+          { command: "new", description: "shadows a built-in" },
+        ],)");
+  ASSERT_TRUE(telegram_.wait_for_calls("setMyCommands", 1, 10s)) << gateway_->output();
+  auto call = telegram_.calls("setMyCommands").front();
+  json::value commands = call.params.at("commands");
+  if (commands.is_string()) {
+    commands = json::parse(commands.as_string());
+  }
+  std::vector<std::string> names;
+  for (const auto& item : commands.as_array()) {
+    names.push_back(json::value_to<std::string>(item.at("command")));
+  }
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"new", "reset", "think", "model", "compact", "backup"}));
+  EXPECT_NE(gateway_->output().find("bad-name!"), std::string::npos) << "the skip is logged";
+}
+
+// channels status --probe asks Telegram now (getMe) and shows the bot; a rejected token shows
+// as a failed probe, not as a crash.
+TEST_F(TelegramChannelTest, StatusProbeAsksTelegram) {
+  start();
+  ASSERT_TRUE(telegram_.wait_for_calls("getUpdates", 1, 10s));
+  std::size_t before = telegram_.calls("getMe").size();
+  auto probed = cli(*gateway_, {"channels", "status", "--probe", "--json"});
+  ASSERT_EQ(probed.exit_code, 0) << probed.out << probed.err;
+  auto status = json::parse(probed.out);
+  const auto& account = status.at("channelAccounts").at("telegram").as_array().at(0).as_object();
+  ASSERT_TRUE(account.contains("probe")) << probed.out;
+  EXPECT_EQ(account.at("probe").at("ok"), json::value(true));
+  EXPECT_EQ(account.at("probe").at("bot").at("username"), json::value("pincer_test_bot"));
+  EXPECT_TRUE(account.at("lastProbeAt").is_int64());
+  EXPECT_EQ(telegram_.calls("getMe").size(), before + 1);
+
+  auto table = cli(*gateway_, {"channels", "status", "--probe"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("works in"), std::string::npos) << table.out;
+  auto plain = cli(*gateway_, {"channels", "status", "--json"});
+  EXPECT_FALSE(json::parse(plain.out)
+                   .at("channelAccounts")
+                   .at("telegram")
+                   .as_array()
+                   .at(0)
+                   .as_object()
+                   .contains("probe"));
 }
 
 }  // namespace

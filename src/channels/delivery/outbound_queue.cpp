@@ -12,7 +12,10 @@
 #include <boost/asio/use_awaitable.hpp>
 
 #include "channels/delivery/outbound_format.hpp"
+#include "core/executor.hpp"
+#include "core/files.hpp"
 #include "core/log.hpp"
+#include "core/text.hpp"
 
 namespace pincer::channels {
 
@@ -193,14 +196,45 @@ asio::awaitable<OutboundQueue::Outcome> OutboundQueue::deliver(store::OutboundRo
   if (channel == nullptr) {
     co_return Outcome::waiting;  // the account is not running; the row waits for it
   }
-  std::vector<OutboundPart> parts = render_parts(channel->capabilities(), row.text);
+  std::vector<SpooledFile> files = media_from_json(row.media_json);
+  std::vector<OutboundPart> parts;
+  if (!core::trim(row.text).empty() || files.empty()) {
+    parts = render_parts(channel->capabilities(), row.text);
+  }
+  // What goes out, in order. A short text rides on the first file as its caption; a longer one
+  // goes first as messages of its own. The split depends only on the row and the channel, so a
+  // restart resumes at the same unit.
+  struct Unit {
+    const OutboundPart* text = nullptr;
+    const SpooledFile* file = nullptr;
+  };
+  std::vector<Unit> units;
+  bool as_caption = !files.empty() && parts.size() == 1 &&
+                    parts.front().text.size() <= channel->max_caption_length() &&
+                    parts.front().fallback.size() <= channel->max_caption_length();
+  if (!as_caption) {
+    for (const auto& part : parts) {
+      units.push_back({&part, nullptr});
+    }
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    units.push_back({as_caption && i == 0 ? &parts.front() : nullptr, &files[i]});
+  }
+
   OutboundTarget target{row.target, row.thread_id, row.parts_sent == 0 ? row.reply_to : ""};
   std::optional<std::string> first_id;
-  for (auto index = static_cast<std::size_t>(row.parts_sent); index < parts.size(); ++index) {
-    const OutboundPart& part = parts[index];
+  for (auto index = static_cast<std::size_t>(row.parts_sent); index < units.size(); ++index) {
+    const Unit& unit = units[index];
     SendResult<void> result;
     std::string draft = row.draft_message_id;
-    if (index == 0 && !draft.empty()) {
+    if (unit.file != nullptr) {
+      auto sent = co_await send_file(*channel, target, *unit.file, unit.text, row.silent);
+      result = sent ? SendResult<void>{} : std::unexpected(sent.error());
+      if (sent && !first_id) {
+        first_id = sent->message_id;
+      }
+    } else if (index == 0 && !draft.empty()) {
+      const OutboundPart& part = *unit.text;
       first_id = draft;
       result = co_await channel->edit(target, draft, part, false);
       if (!result && result.error().kind == SendError::Kind::bad_markup) {
@@ -216,7 +250,7 @@ asio::awaitable<OutboundQueue::Outcome> OutboundQueue::deliver(store::OutboundRo
         first_id = sent ? std::optional(sent->message_id) : std::nullopt;
       }
     } else {
-      auto sent = co_await send_part(*channel, target, part);
+      auto sent = co_await send_part(*channel, target, *unit.text);
       result = sent ? SendResult<void>{} : std::unexpected(sent.error());
       if (sent && !first_id) {
         first_id = sent->message_id;
@@ -239,6 +273,7 @@ asio::awaitable<OutboundQueue::Outcome> OutboundQueue::deliver(store::OutboundRo
           co_await database_.with([id = row.id](store::Database& db) {
             return store::ChannelQueueStore(db).complete(id);
           });
+          co_await discard_files(files);
           settle(row.id, std::nullopt);
           co_return Outcome::done;
       }
@@ -246,7 +281,7 @@ asio::awaitable<OutboundQueue::Outcome> OutboundQueue::deliver(store::OutboundRo
     ++sent_;
     row.parts_sent = static_cast<int64_t>(index + 1);
     target.reply_to_message_id.clear();  // only the first part replies to the message
-    if (row.parts_sent < static_cast<int64_t>(parts.size())) {
+    if (row.parts_sent < static_cast<int64_t>(units.size())) {
       co_await database_.with([id = row.id, sent = row.parts_sent](store::Database& db) {
         return store::ChannelQueueStore(db).record_progress(id, sent, "");
       });
@@ -258,8 +293,39 @@ asio::awaitable<OutboundQueue::Outcome> OutboundQueue::deliver(store::OutboundRo
     log::error("channels", "message {} was sent but could not be removed from the queue: {}",
                row.id, completed.error().describe());
   }
+  co_await discard_files(files);
   settle(row.id, first_id);
   co_return Outcome::done;
+}
+
+asio::awaitable<SendResult<SentMessage>> OutboundQueue::send_file(Channel& channel,
+                                                                  const OutboundTarget& target,
+                                                                  const SpooledFile& file,
+                                                                  const OutboundPart* caption,
+                                                                  bool silent) {
+  auto read = [path = file.path]() { return core::read_file(path); };
+  auto bytes = co_await core::run_blocking(database_.pool(), read);
+  if (!bytes) {
+    co_return std::unexpected(SendError{
+        SendError::Kind::permanent,
+        "the queued file " + file.file_name + " is gone from the spool (" + file.path + ")",
+        {}});
+  }
+  OutboundMedia media{std::move(*bytes), file.file_name, file.content_type, file.as_document,
+                      silent};
+  auto sent = co_await channel.send_media(target, media, caption, false);
+  if (!sent && caption != nullptr && sent.error().kind == SendError::Kind::bad_markup) {
+    sent = co_await channel.send_media(target, media, caption, true);
+  }
+  co_return sent;
+}
+
+asio::awaitable<void> OutboundQueue::discard_files(const std::vector<SpooledFile>& files) {
+  if (files.empty()) {
+    co_return;
+  }
+  auto remove = [&files]() { remove_spooled(files); };
+  co_await core::run_blocking(database_.pool(), remove);
 }
 
 }  // namespace pincer::channels

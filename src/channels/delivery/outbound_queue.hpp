@@ -12,6 +12,9 @@
 // exponentially (1 s doubling to 5 min) and keep trying for kGiveUpAfter; permanent errors
 // (forbidden, chat gone) drop the row with a warning. A failing row holds back later rows for the
 // same chat, so a chat never sees its messages out of order.
+//
+// Files (outbound_media.hpp) go after the text; a text that fits a caption rides on the first
+// file instead. The spool copies are removed when the row leaves the queue.
 
 #include <chrono>
 #include <cstdint>
@@ -20,12 +23,14 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "channels/channel.hpp"
+#include "channels/delivery/outbound_media.hpp"
 #include "core/result.hpp"
 #include "store/channel_queue_store.hpp"
 #include "store/database_access.hpp"
@@ -72,6 +77,14 @@ class OutboundQueue {
   // been rescheduled.
   enum class Outcome { done, rescheduled, waiting };
   boost::asio::awaitable<Outcome> deliver(store::OutboundRow& row);
+  // Reads a spooled file (off the I/O thread) and sends it, with the plain caption when the
+  // app refuses the markup.
+  boost::asio::awaitable<SendResult<SentMessage>> send_file(Channel& channel,
+                                                            const OutboundTarget& target,
+                                                            const SpooledFile& file,
+                                                            const OutboundPart* caption,
+                                                            bool silent);
+  boost::asio::awaitable<void> discard_files(const std::vector<SpooledFile>& files);
 
   boost::asio::io_context& io_;
   store::DatabaseAccess& database_;

@@ -162,6 +162,8 @@ struct TelegramChannel::Impl : std::enable_shared_from_this<Impl> {
   std::optional<asio::steady_timer> loop_done;
   int64_t offset = 0;
   std::mt19937 jitter{std::random_device{}()};
+  std::vector<std::pair<std::string, std::string>> command_menu;
+  bool menu_dirty = false;  // the menu changed (or failed) since it was last registered
 
   asio::awaitable<void> sleep(std::chrono::milliseconds delay) {
     wait_timer.expires_after(delay);
@@ -217,6 +219,9 @@ struct TelegramChannel::Impl : std::enable_shared_from_this<Impl> {
                            : with_jitter(backoff));
         backoff = std::min(backoff * 2, kMaxBackoff);
         continue;
+      }
+      if (menu_dirty) {
+        co_await register_menu();
       }
       if (!config.webhook_url.empty()) {
         co_await run_webhook_mode();
@@ -336,6 +341,32 @@ struct TelegramChannel::Impl : std::enable_shared_from_this<Impl> {
     }
     offset = std::max(offset, update->update_id + 1);
     co_return true;
+  }
+
+  // Registers the command menu; an empty menu removes the bot's commands.
+  asio::awaitable<void> register_menu() {
+    auto self = shared_from_this();
+    menu_dirty = false;
+    json::array commands;
+    for (const auto& [name, description] : command_menu) {
+      commands.push_back(json::object{{"command", name}, {"description", description}});
+    }
+    json::object params{{"commands", std::move(commands)}};
+    std::string_view method = command_menu.empty() ? "deleteMyCommands" : "setMyCommands";
+    if (command_menu.empty()) {
+      params = json::object();
+    }
+    auto answer = co_await api.call(method, params, kSendTimeout);
+    if (!answer) {
+      // A network failure is tried again after the next poll; a refusal (too many commands, a
+      // bad name) would only repeat.
+      menu_dirty = answer.error().retryable();
+      log::warn("telegram", "account {}: {} failed: {}", config.account_id, method,
+                answer.error().describe());
+      co_return;
+    }
+    log::debug("telegram", "account {}: command menu set ({} commands)", config.account_id,
+               command_menu.size());
   }
 
   json::object target_params(const OutboundTarget& target) const {
@@ -545,6 +576,140 @@ asio::awaitable<int> TelegramChannel::handle_webhook(std::string_view secret_hea
   }
   bool stored = co_await impl->take(value);
   co_return stored ? 200 : 503;
+}
+
+asio::awaitable<SendResult<SentMessage>> TelegramChannel::send_media(const OutboundTarget& target,
+                                                                     const OutboundMedia& media,
+                                                                     const OutboundPart* caption,
+                                                                     bool use_fallback) {
+  auto impl = impl_;
+  bool photo = !media.as_document && media.bytes.size() <= kMaxPhotoBytes &&
+               (media.content_type == "image/jpeg" || media.content_type == "image/png" ||
+                media.content_type == "image/webp");
+  if (!photo && media.bytes.size() > kMaxUploadBytes) {
+    co_return std::unexpected(SendError{
+        SendError::Kind::permanent,
+        "the file " + media.file_name + " is " + std::to_string(media.bytes.size() >> 20) +
+            " MB; the Telegram Bot API takes files up to 50 MB: send a link instead",
+        {}});
+  }
+  json::object params = impl->target_params(target);
+  if (caption != nullptr) {
+    params["caption"] = use_fallback ? caption->fallback : caption->text;
+    if (!use_fallback) {
+      params["parse_mode"] = "HTML";
+    }
+  }
+  if (auto reply = to_int(target.reply_to_message_id)) {
+    params["reply_parameters"] =
+        json::object{{"message_id", *reply}, {"allow_sending_without_reply", true}};
+  }
+  if (media.silent) {
+    params["disable_notification"] = true;
+  }
+  std::vector<BotApiUpload> files;
+  files.push_back({photo ? "photo" : "document", media.file_name.empty() ? "file" : media.file_name,
+                   media.content_type, media.bytes});
+  std::string_view method = photo ? "sendPhoto" : "sendDocument";
+  auto answer = co_await impl->api.call_multipart(method, std::move(params), std::move(files),
+                                                  std::chrono::seconds(120));
+  if (!answer) {
+    co_return std::unexpected(to_send_error(answer.error()));
+  }
+  impl->status.last_outbound_at_ms = now_ms();
+  auto message = Message::from_json(*answer);
+  if (!message) {
+    co_return SentMessage{};
+  }
+  co_return SentMessage{std::to_string(message->message_id)};
+}
+
+asio::awaitable<std::expected<FetchedMedia, std::string>> TelegramChannel::fetch_media(
+    const InboundMedia& media, std::size_t max_bytes) {
+  auto impl = impl_;
+  if (media.size_bytes > 0 && static_cast<std::size_t>(media.size_bytes) > max_bytes) {
+    co_return std::unexpected("the file is " + std::to_string(media.size_bytes >> 20) +
+                              " MB, over the mediaMaxMb limit of " +
+                              std::to_string(max_bytes >> 20) + " MB");
+  }
+  auto file = co_await impl->api.get_file(media.file_id);
+  if (!file) {
+    co_return std::unexpected("getFile failed: " + file.error().describe());
+  }
+  if (file->file_path.empty()) {
+    co_return std::unexpected(std::string(
+        "Telegram offers no download for this file (bots may fetch files up to 20 MB)"));
+  }
+  auto bytes = co_await impl->api.download_file(file->file_path, max_bytes);
+  if (!bytes) {
+    co_return std::unexpected(bytes.error().describe());
+  }
+  FetchedMedia fetched;
+  fetched.bytes = std::move(*bytes);
+  fetched.file_name = media.file_name;
+  if (fetched.file_name.empty()) {
+    auto slash = file->file_path.find_last_of('/');
+    fetched.file_name =
+        slash == std::string::npos ? file->file_path : file->file_path.substr(slash + 1);
+  }
+  fetched.content_type = media.mime_type;
+  if (fetched.content_type.empty() && media.kind == "photo") {
+    fetched.content_type = "image/jpeg";  // Telegram re-encodes every photo as JPEG
+  }
+  co_return fetched;
+}
+
+asio::awaitable<ProbeResult> TelegramChannel::probe(std::chrono::milliseconds timeout) {
+  auto impl = impl_;
+  ProbeResult result;
+  auto started = std::chrono::steady_clock::now();
+  json::object none;
+  auto me = co_await impl->api.call("getMe", none, timeout);
+  auto elapsed = [&started] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                 started)
+        .count();
+  };
+  if (!me) {
+    result.elapsed_ms = elapsed();
+    result.error = me.error().describe();
+    co_return result;
+  }
+  if (auto user = User::from_json(*me)) {
+    result.detail["bot"] = json::object{{"id", user->id}, {"username", user->username}};
+  }
+  if (!impl->config.webhook_url.empty()) {
+    auto info = co_await impl->api.call("getWebhookInfo", none, timeout);
+    if (info && info->is_object()) {
+      json::object webhook;
+      const json::object& fields = info->get_object();
+      for (std::string_view key : {"url", "pending_update_count", "last_error_message",
+                                   "last_error_date", "has_custom_certificate"}) {
+        if (const json::value* value = fields.if_contains(key)) {
+          webhook[key] = *value;
+        }
+      }
+      result.detail["webhook"] = std::move(webhook);
+    } else if (!info) {
+      result.elapsed_ms = elapsed();
+      result.error = info.error().describe();
+      co_return result;
+    }
+  }
+  result.ok = true;
+  result.elapsed_ms = elapsed();
+  co_return result;
+}
+
+void TelegramChannel::set_command_menu(std::vector<std::pair<std::string, std::string>> commands) {
+  if (commands == impl_->command_menu && !impl_->menu_dirty) {
+    return;
+  }
+  impl_->command_menu = std::move(commands);
+  impl_->menu_dirty = true;
+  if (impl_->bot.id != 0 && impl_->loop_running) {
+    asio::co_spawn(impl_->io, impl_->register_menu(), asio::detached);
+  }
 }
 
 }  // namespace pincer::channels::telegram

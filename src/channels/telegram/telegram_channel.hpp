@@ -11,8 +11,13 @@
 // and retried slowly; a 429 waits retry_after.
 //
 // Sending: sendMessage / editMessageText with parse_mode HTML (the plain-text twin when asked),
-// sendChatAction "typing", setMessageReaction, deleteMessage; forum topics through
-// message_thread_id. Errors are classified into SendError kinds for the outbound queue.
+// sendChatAction "typing", setMessageReaction, deleteMessage; files through sendPhoto (JPEG, PNG
+// and WebP images up to 10 MB) or sendDocument (everything else); forum topics through
+// message_thread_id. Inbound files are fetched with getFile and the file download URL. Errors
+// are classified into SendError kinds for the outbound queue.
+//
+// Command menu: once the bot is identified, setMyCommands registers the menu the manager built
+// (native commands, customCommands); a failure is logged, never fatal.
 //
 // The bot token appears only in request URLs; it is never logged or put in an error message.
 
@@ -21,6 +26,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
@@ -45,6 +52,11 @@ ResolvedToken resolve_bot_token(const core::TelegramAccountConfig& account,
 class TelegramChannel final : public Channel {
  public:
   static constexpr int kPollSeconds = 30;
+  // Caption limit of sendPhoto/sendDocument, in UTF-16 units as Telegram counts.
+  static constexpr std::size_t kMaxCaption = 1024;
+  // Upload limits of the cloud Bot API: photos up to 10 MB, other files up to 50 MB.
+  static constexpr std::size_t kMaxPhotoBytes = std::size_t{10} * 1024 * 1024;
+  static constexpr std::size_t kMaxUploadBytes = std::size_t{50} * 1024 * 1024;
 
   TelegramChannel(boost::asio::io_context& io, core::HttpClient& http,
                   core::TelegramAccountConfig config, ResolvedToken token, InboundSink& sink);
@@ -71,6 +83,19 @@ class TelegramChannel final : public Channel {
   boost::asio::awaitable<SendResult<void>> react(const OutboundTarget& target,
                                                  std::string_view message_id,
                                                  std::string_view emoji) override;
+
+  boost::asio::awaitable<SendResult<SentMessage>> send_media(const OutboundTarget& target,
+                                                             const OutboundMedia& media,
+                                                             const OutboundPart* caption,
+                                                             bool use_fallback) override;
+  std::size_t max_caption_length() const override { return kMaxCaption; }
+  boost::asio::awaitable<std::expected<FetchedMedia, std::string>> fetch_media(
+      const InboundMedia& media, std::size_t max_bytes) override;
+  // getMe, and getWebhookInfo in webhook mode.
+  boost::asio::awaitable<ProbeResult> probe(std::chrono::milliseconds timeout) override;
+
+  // The command menu (setMyCommands): names and descriptions, already validated.
+  void set_command_menu(std::vector<std::pair<std::string, std::string>> commands);
 
   bool webhook_mode() const;
   const std::string& webhook_path() const;

@@ -22,6 +22,7 @@
 #include "agent/auth_rotation.hpp"
 #include "agent/model_catalog.hpp"
 #include "agent/usage_ledger.hpp"
+#include "core/base64.hpp"
 #include "core/config.hpp"
 #include "core/text.hpp"
 #include "gateway/gateway.hpp"
@@ -400,17 +401,39 @@ asio::awaitable<RpcResult> send_message(RpcContext& context) {
   auto agent_id = params.string("agentId");
   auto key = params.string("sessionKey", 512);
   std::string run_id = params.required_string("idempotencyKey");
-  if (params.has("mediaUrl") || params.has("mediaUrls") || params.has("buffer")) {
+  bool to_channel = channel && *channel != "webchat";
+  std::vector<channels::SendMedia> media;
+  if (auto url = params.string("mediaUrl"); url && !url->empty()) {
+    media.push_back({*url,
+                     {},
+                     params.string("filename").value_or(""),
+                     params.string("contentType").value_or("")});
+  }
+  for (const auto& url : params.string_array("mediaUrls").value_or(std::vector<std::string>{})) {
+    media.push_back({url, {}, {}, {}});
+  }
+  if (auto buffer = params.string("buffer"); buffer && !buffer->empty()) {
+    auto bytes = core::base64_decode(*buffer);
+    if (!bytes) {
+      params.fail("buffer: expected the file as base64");
+    } else {
+      media.push_back({{},
+                       std::move(*bytes),
+                       params.string("filename").value_or("file"),
+                       params.string("contentType").value_or("")});
+    }
+  }
+  if (!media.empty() && !to_channel) {
     params.fail("media is not supported by the web chat yet; send text");
   }
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
   }
-  if (!message || message->empty()) {
+  if ((!message || message->empty()) && media.empty()) {
     co_return std::unexpected(invalid_request("send: message is empty"));
   }
   Gateway& gateway = context.gateway();
-  if (channel && *channel != "webchat") {
+  if (to_channel) {
     if (!gateway.channels().is_known_channel(*channel)) {
       co_return std::unexpected(unavailable(
           fmt::format("channel \"{}\" is not available on this gateway (webchat and telegram "
@@ -423,7 +446,10 @@ asio::awaitable<RpcResult> send_message(RpcContext& context) {
     request.to = to;
     request.thread_id = params.string("threadId").value_or("");
     request.reply_to = params.string("replyToId").value_or("");
-    request.text = *message;
+    request.text = message.value_or("");
+    request.media = std::move(media);
+    request.as_document = params.boolean("forceDocument").value_or(false);
+    request.silent = params.boolean("silent").value_or(false);
     auto receipt =
         co_await gateway.channels().send(std::move(request), std::chrono::milliseconds(15'000));
     if (!receipt) {

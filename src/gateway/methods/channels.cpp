@@ -2,15 +2,27 @@
 // (channels.pairing.list / approve / dismiss). Shapes follow the reference's protocol schema
 // (ChannelsStatusResult, ChannelsPairing*). Approval takes a request id as the schema says; the
 // CLI looks the id up from the code the sender was shown.
+//
+// First-owner bootstrap: an approval with bootstrapCommandOwner (the CLI always asks; the Control
+// UI offers it as a choice) makes the approved sender the command owner, "<channel>:<senderId>"
+// in commands.ownerAllowFrom, when no owner is configured yet. It is written to pincer.json
+// through the config editor (comments kept, atomic replace), so it survives restarts; the
+// watcher's reload changes no channel setting, so no bot reconnects. Later approvals never add
+// owners. It needs operator.admin: without it the answer is "unavailable".
 
 #include <date/date.h>
 
 #include <cctype>
 #include <chrono>
+#include <filesystem>
+#include <mutex>
 
 #include <boost/json.hpp>
 
 #include "channels/channel_manager.hpp"
+#include "core/config_editor.hpp"
+#include "core/config_loader.hpp"
+#include "core/executor.hpp"
 #include "core/log.hpp"
 #include "core/text.hpp"
 #include "gateway/gateway.hpp"
@@ -25,8 +37,13 @@ namespace pincer::gateway {
 
 namespace asio = boost::asio;
 namespace json = boost::json;
+namespace fs = std::filesystem;
 
 namespace {
+
+// Guards the read-check-write of commands.ownerAllowFrom: two approvals on two pool threads must
+// not both find the list empty and both become the first owner.
+std::mutex g_owner_bootstrap_mutex;
 
 // Request ids are the pairing codes people type: accept any case and stray spaces.
 std::string normalize_request_id(std::string_view id) {
@@ -65,13 +82,41 @@ json::object request_json(const store::ChannelPairingRequest& request) {
       {"notifySupported", true}};
 }
 
+// Makes `owner` the command owner when commands.ownerAllowFrom is empty; returns the
+// commandOwnerBootstrap answer ("configured" or "already-configured"). The file decides, not the
+// gateway's loaded config, which the watcher updates only a moment later: a second approval right
+// after the first must see the owner the first wrote. Blocking (file I/O): run it on the pool.
+Result<std::string> bootstrap_command_owner(const fs::path& file, const std::string& owner) {
+  std::lock_guard lock(g_owner_bootstrap_mutex);
+  auto env = core::process_env();
+  core::ConfigLoad load = core::load_config(file, env);
+  if (!load.config) {
+    return fail(Errc::config, "the config is invalid:\n" + load.describe_errors(),
+                "fix it (pincer config validate)");
+  }
+  if (!load.config->commands.owner_allow_from.empty()) {
+    return std::string("already-configured");
+  }
+  auto written = core::set_config_value(file, "commands.ownerAllowFrom",
+                                        json::array{json::string(owner)}, env);
+  if (!written) {
+    return std::unexpected(written.error());
+  }
+  return std::string("configured");
+}
+
 asio::awaitable<RpcResult> channels_status(RpcContext& context) {
   ParamReader params(context, {"probe", "timeoutMs", "channel"});
-  params.boolean("probe");
-  params.integer("timeoutMs", 0, 600'000);
+  bool probe = params.boolean("probe").value_or(false);
+  // Each account's probe gets this long (getMe, and getWebhookInfo in webhook mode).
+  int64_t timeout_ms = params.integer("timeoutMs", 0, 600'000).value_or(10'000);
   auto channel = params.string("channel");
   if (auto error = params.error()) {
     co_return std::unexpected(*error);
+  }
+  if (probe) {
+    co_return co_await context.gateway().channels().probed_status_json(
+        channel, std::chrono::milliseconds(std::max<int64_t>(timeout_ms, 1)));
   }
   co_return context.gateway().channels().status_json(channel);
 }
@@ -172,7 +217,7 @@ asio::awaitable<RpcResult> pairing_list(RpcContext& context) {
   co_return json::object{
       {"accounts", std::move(accounts)},
       {"requests", std::move(requests)},
-      {"commandOwnerConfigured", false},
+      {"commandOwnerConfigured", !gateway.config().commands.owner_allow_from.empty()},
       {"limits",
        json::object{{"pendingPerAccount", store::ChannelPairingStore::kMaxPendingPerAccount},
                     {"ttlMs", store::ChannelPairingStore::kTtlMs}}}};
@@ -211,6 +256,28 @@ asio::awaitable<RpcResult> pairing_approve(RpcContext& context) {
         not_found("pairing request " + request_id + " expired: ask the sender to write again"));
   }
   log::info("channels", "{} {}: approved sender {}", channel, account, (*approved)->sender_id);
+  std::string owner_bootstrap = "not-requested";
+  if (bootstrap && !scope_satisfied(context.principal().scopes, scope::kAdmin)) {
+    owner_bootstrap = "unavailable";
+  } else if (bootstrap) {
+    // Channel-scoped, as the reference writes it: "telegram:123456789".
+    std::string owner = channel + ":" + (*approved)->sender_id;
+    auto write_owner = [file = gateway.paths().config_file, owner] {
+      return bootstrap_command_owner(file, owner);
+    };
+    auto written = co_await core::run_blocking(gateway.pool(), write_owner);
+    if (written) {
+      owner_bootstrap = *written;
+      if (owner_bootstrap == "configured") {
+        log::info("channels", "{} is now the command owner (commands.ownerAllowFrom)", owner);
+      }
+    } else {
+      // The approval stands; only the owner could not be recorded. The CLI says how to set it.
+      owner_bootstrap = "unavailable";
+      log::warn("channels", "could not make {} the command owner: {}", owner,
+                written.error().describe());
+    }
+  }
   std::string notification = "not-requested";
   if (notify) {
     // A DM's chat id is the sender's user id on Telegram.
@@ -222,7 +289,7 @@ asio::awaitable<RpcResult> pairing_approve(RpcContext& context) {
   co_return json::object{{"requestId", request_id},
                          {"senderId", (*approved)->sender_id},
                          {"notification", notification},
-                         {"commandOwnerBootstrap", bootstrap ? "unavailable" : "not-requested"}};
+                         {"commandOwnerBootstrap", owner_bootstrap}};
 }
 
 asio::awaitable<RpcResult> pairing_dismiss(RpcContext& context) {

@@ -20,6 +20,7 @@ void register_agent_methods(Gateway& gateway);
 
 // channels.status/start/stop/logout, channels.pairing.list/approve/dismiss
 void register_channel_methods(Gateway& gateway);
+void register_message_methods(Gateway& gateway);  // message.action
 void register_all_methods(Gateway& gateway);
 
 }  // namespace pincer::gateway

@@ -80,6 +80,7 @@ void register_all_methods(Gateway& gateway) {
   register_diagnostics_methods(gateway);
   register_agent_methods(gateway);
   register_channel_methods(gateway);
+  register_message_methods(gateway);
 }
 
 }  // namespace pincer::gateway
