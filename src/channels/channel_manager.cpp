@@ -50,6 +50,22 @@ std::string strip_channel_prefix(std::string_view to, std::string_view channel) 
   return text;
 }
 
+// A file inside the state folder (config with tokens, state.db with credentials, device keys)
+// must not leave through a channel; the workspace and the media folders there are fine.
+bool reads_state_secrets(const std::filesystem::path& file, const std::filesystem::path& state) {
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::weakly_canonical(file, ec);
+  std::filesystem::path root = std::filesystem::weakly_canonical(state, ec);
+  if (ec || root.empty()) {
+    return false;
+  }
+  auto inside = [&real](const std::filesystem::path& dir) {
+    auto relative = real.lexically_relative(dir);
+    return !relative.empty() && *relative.begin() != "..";
+  };
+  return inside(root) && !inside(root / "workspace") && !inside(root / "media");
+}
+
 }  // namespace
 
 struct ChannelManager::Account {
@@ -429,10 +445,15 @@ asio::awaitable<Result<std::vector<SpooledFile>>> ChannelManager::spool_media(
       if (source.starts_with("file://")) {
         source.erase(0, 7);
       }
-      auto copy = [&]() {
-        return spool_copy(spool_dir, core::expand_home(source, core::process_env()), max_bytes,
-                          item.content_type);
-      };
+      std::filesystem::path path = core::expand_home(source, core::process_env());
+      if (reads_state_secrets(path, media_dir_.parent_path())) {
+        co_await core::run_blocking(database_.pool(), undo);
+        co_return fail(Errc::invalid_argument,
+                       "refusing to send " + path.string() +
+                           ": it is in Pincer's state folder, which holds tokens and keys",
+                       "copy the file elsewhere (the workspace is fine) and send that");
+      }
+      auto copy = [&]() { return spool_copy(spool_dir, path, max_bytes, item.content_type); };
       file = co_await core::run_blocking(database_.pool(), copy);
       if (file && !item.file_name.empty()) {
         file->file_name = item.file_name;

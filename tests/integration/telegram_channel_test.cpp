@@ -383,6 +383,14 @@ TEST_F(TelegramChannelTest, SendsPhotosAndDocumentsFromTheCli) {
                                  std::to_string(kOwner), "--media", "/no/such/file.png"});
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE((missing.out + missing.err).find("no such file"), std::string::npos) << missing.err;
+
+  // The state folder holds the bot token and credentials: none of it leaves through a chat.
+  auto secret =
+      cli(*gateway_, {"message", "send", "--channel", "telegram", "--to", std::to_string(kOwner),
+                      "--media", (gateway_->state_dir() / "pincer.json").string()});
+  EXPECT_NE(secret.exit_code, 0);
+  EXPECT_NE((secret.out + secret.err).find("state folder"), std::string::npos) << secret.err;
+  EXPECT_EQ(telegram_.calls("sendDocument").size(), 2U);
 }
 
 // Files in: a photo with a caption is downloaded through getFile, saved under media/inbound, and

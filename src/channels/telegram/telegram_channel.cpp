@@ -369,6 +369,27 @@ struct TelegramChannel::Impl : std::enable_shared_from_this<Impl> {
                command_menu.size());
   }
 
+  // A reply that still goes out when the original message is gone.
+  static void add_reply(json::object& params, const OutboundTarget& target) {
+    if (auto reply = to_int(target.reply_to_message_id)) {
+      params["reply_parameters"] =
+          json::object{{"message_id", *reply}, {"allow_sending_without_reply", true}};
+    }
+  }
+
+  // The answer of a send* call as the outbound queue wants it.
+  SendResult<SentMessage> sent(const BotApiResult<json::value>& answer) {
+    if (!answer) {
+      return std::unexpected(to_send_error(answer.error()));
+    }
+    status.last_outbound_at_ms = now_ms();
+    auto message = Message::from_json(*answer);
+    if (!message) {
+      return SentMessage{};
+    }
+    return SentMessage{std::to_string(message->message_id)};
+  }
+
   json::object target_params(const OutboundTarget& target) const {
     json::object params{{"chat_id", chat_id_value(target.chat_id)}};
     if (auto thread = to_int(target.thread_id)) {
@@ -456,20 +477,9 @@ asio::awaitable<SendResult<SentMessage>> TelegramChannel::send(const OutboundTar
   if (!impl->config.link_preview) {
     params["link_preview_options"] = json::object{{"is_disabled", true}};
   }
-  if (auto reply = to_int(target.reply_to_message_id)) {
-    params["reply_parameters"] =
-        json::object{{"message_id", *reply}, {"allow_sending_without_reply", true}};
-  }
+  Impl::add_reply(params, target);
   auto answer = co_await impl->api.call("sendMessage", params, kSendTimeout);
-  if (!answer) {
-    co_return std::unexpected(to_send_error(answer.error()));
-  }
-  impl->status.last_outbound_at_ms = now_ms();
-  auto message = Message::from_json(*answer);
-  if (!message) {
-    co_return SentMessage{};
-  }
-  co_return SentMessage{std::to_string(message->message_id)};
+  co_return impl->sent(answer);
 }
 
 asio::awaitable<SendResult<void>> TelegramChannel::edit(const OutboundTarget& target,
@@ -600,10 +610,7 @@ asio::awaitable<SendResult<SentMessage>> TelegramChannel::send_media(const Outbo
       params["parse_mode"] = "HTML";
     }
   }
-  if (auto reply = to_int(target.reply_to_message_id)) {
-    params["reply_parameters"] =
-        json::object{{"message_id", *reply}, {"allow_sending_without_reply", true}};
-  }
+  Impl::add_reply(params, target);
   if (media.silent) {
     params["disable_notification"] = true;
   }
@@ -613,15 +620,7 @@ asio::awaitable<SendResult<SentMessage>> TelegramChannel::send_media(const Outbo
   std::string_view method = photo ? "sendPhoto" : "sendDocument";
   auto answer = co_await impl->api.call_multipart(method, std::move(params), std::move(files),
                                                   std::chrono::seconds(120));
-  if (!answer) {
-    co_return std::unexpected(to_send_error(answer.error()));
-  }
-  impl->status.last_outbound_at_ms = now_ms();
-  auto message = Message::from_json(*answer);
-  if (!message) {
-    co_return SentMessage{};
-  }
-  co_return SentMessage{std::to_string(message->message_id)};
+  co_return impl->sent(answer);
 }
 
 asio::awaitable<std::expected<FetchedMedia, std::string>> TelegramChannel::fetch_media(
