@@ -26,6 +26,14 @@ std::optional<std::string> base64_decode(std::string_view text) {
   if (compact.size() % 4 != 0) {
     return std::nullopt;
   }
+  // OpenSSL reads "=" as zero bits wherever it stands; only one or two at the very end are
+  // padding, anything else is not base64.
+  std::size_t data_end = compact.find('=');
+  if (data_end != std::string::npos &&
+      (compact.size() - data_end > 2 ||
+       compact.find_first_not_of('=', data_end) != std::string::npos)) {
+    return std::nullopt;
+  }
   std::string out(compact.size() / 4 * 3, '\0');
   int written = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
                                 reinterpret_cast<const unsigned char*>(compact.data()),

@@ -158,6 +158,9 @@ asio::awaitable<void> OutboundQueue::run() {
     if (woken_) {
       continue;
     }
+    if (stopping_) {
+      break;  // stop() came while the database call ran; nothing is left to cancel
+    }
     wake_timer_.expires_after(wait);
     co_await wake_timer_.async_wait(kTuple);
   }

@@ -269,3 +269,184 @@ TEST(ConfigValidation, ChatCompletionsEnabledIsTyped) {
 
 }  // namespace
 }  // namespace pincer::core
+
+// ---- channels.telegram: commands.native, customCommands, actions; the global commands.native.
+
+namespace pincer::core {
+namespace {
+
+const TelegramAccountConfig& telegram_account(const ConfigLoad& l, const std::string& id) {
+  return l.config->channels.telegram.accounts.at(id);
+}
+
+bool has_error(const ConfigLoad& l, std::string_view path, std::string_view message) {
+  for (const auto& e : of_severity(l, ConfigIssue::Severity::error)) {
+    if (e.path == path && e.message.find(message) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// customCommands are read as written (normalized only when the menu is built); a missing
+// description is empty.
+TEST(ConfigTelegramCommands, ReadsCustomCommands) {
+  ConfigLoad l = load(R"({channels: {telegram: {customCommands: [
+    {command: "/Backup", description: "Run a backup"},
+    {command: "status"},
+  ]}}})");
+  ASSERT_TRUE(l.config) << l.describe_errors();
+  const auto& commands = telegram_account(l, "default").custom_commands;
+  ASSERT_EQ(commands.size(), 2u);
+  EXPECT_EQ(commands[0].command, "/Backup");
+  EXPECT_EQ(commands[0].description, "Run a backup");
+  EXPECT_EQ(commands[1].command, "status");
+  EXPECT_EQ(commands[1].description, "");
+  EXPECT_TRUE(of_severity(l, ConfigIssue::Severity::warning).empty());
+  EXPECT_TRUE(of_severity(l, ConfigIssue::Severity::note).empty());
+}
+
+// An entry without a command name, a non-list, or a non-string value is an error at its path.
+TEST(ConfigTelegramCommands, BadCustomCommandsAreErrors) {
+  ConfigLoad blank = load(R"({channels: {telegram: {customCommands: [
+    {command: "ok"}, {description: "no name"}, {command: "   "}]}}})");
+  EXPECT_FALSE(blank.config);
+  EXPECT_TRUE(has_error(blank, "channels.telegram.customCommands[1].command", "command name"))
+      << blank.describe_errors();
+  EXPECT_TRUE(has_error(blank, "channels.telegram.customCommands[2].command", "command name"))
+      << blank.describe_errors();
+
+  ConfigLoad not_list = load(R"({channels: {telegram: {customCommands: "backup"}}})");
+  EXPECT_FALSE(not_list.config);
+  EXPECT_TRUE(has_error(not_list, "channels.telegram.customCommands", "list"))
+      << not_list.describe_errors();
+
+  ConfigLoad number = load(R"({channels: {telegram: {customCommands: [{command: 5}]}}})");
+  EXPECT_FALSE(number.config);
+  EXPECT_TRUE(has_error(number, "channels.telegram.customCommands[0].command", "string"))
+      << number.describe_errors();
+}
+
+// An account's customCommands replace the channel root's; otherwise it inherits them.
+TEST(ConfigTelegramCommands, AccountCustomCommandsReplaceTheRoots) {
+  ConfigLoad l = load(R"({channels: {telegram: {
+    customCommands: [{command: "root_cmd", description: "from the root"}],
+    accounts: {
+      inherit: {botToken: "1:a"},
+      own: {botToken: "2:b", customCommands: [{command: "own_cmd", description: "mine"}]},
+    },
+  }}})");
+  ASSERT_TRUE(l.config) << l.describe_errors();
+  ASSERT_EQ(telegram_account(l, "inherit").custom_commands.size(), 1u);
+  EXPECT_EQ(telegram_account(l, "inherit").custom_commands[0].command, "root_cmd");
+  ASSERT_EQ(telegram_account(l, "own").custom_commands.size(), 1u);
+  EXPECT_EQ(telegram_account(l, "own").custom_commands[0].command, "own_cmd");
+}
+
+// channels.telegram.commands.native: true, false or "auto" (unset); anything else is an error.
+TEST(ConfigTelegramCommands, ReadsChannelNativeCommands) {
+  ConfigLoad unset = load(R"({channels: {telegram: {}}})");
+  ASSERT_TRUE(unset.config) << unset.describe_errors();
+  EXPECT_FALSE(telegram_account(unset, "default").native_commands.has_value());
+
+  ConfigLoad on = load(R"({channels: {telegram: {commands: {native: true}}}})");
+  ASSERT_TRUE(on.config) << on.describe_errors();
+  EXPECT_EQ(telegram_account(on, "default").native_commands, std::optional<bool>(true));
+
+  ConfigLoad off = load(R"({channels: {telegram: {commands: {native: false}}}})");
+  ASSERT_TRUE(off.config) << off.describe_errors();
+  EXPECT_EQ(telegram_account(off, "default").native_commands, std::optional<bool>(false));
+
+  ConfigLoad automatic = load(R"({channels: {telegram: {commands: {native: "auto"}}}})");
+  ASSERT_TRUE(automatic.config) << automatic.describe_errors();
+  EXPECT_FALSE(telegram_account(automatic, "default").native_commands.has_value());
+
+  // An account's "auto" undoes the root's false.
+  ConfigLoad account_auto = load(R"({channels: {telegram: {commands: {native: false},
+    accounts: {a: {botToken: "1:a", commands: {native: "auto"}}, b: {botToken: "2:b"}}}}})");
+  ASSERT_TRUE(account_auto.config) << account_auto.describe_errors();
+  EXPECT_FALSE(telegram_account(account_auto, "a").native_commands.has_value());
+  EXPECT_EQ(telegram_account(account_auto, "b").native_commands, std::optional<bool>(false));
+
+  for (std::string_view text : {R"({channels: {telegram: {commands: {native: "yes"}}}})",
+                                R"({channels: {telegram: {commands: {native: 1}}}})",
+                                R"({channels: {telegram: {commands: {native: "AUTO"}}}})"}) {
+    SCOPED_TRACE(text);
+    ConfigLoad bad = load(text);
+    EXPECT_FALSE(bad.config);
+    EXPECT_TRUE(
+        has_error(bad, "channels.telegram.commands.native", R"(expected true, false or "auto")"))
+        << bad.describe_errors();
+  }
+}
+
+// The global commands.native: true, false or "auto" (unset); anything else is an error.
+TEST(ConfigCommands, ReadsGlobalNative) {
+  ConfigLoad unset = load("{}");
+  ASSERT_TRUE(unset.config);
+  EXPECT_FALSE(unset.config->commands.native.has_value());
+
+  ConfigLoad on = load(R"({commands: {native: true}})");
+  ASSERT_TRUE(on.config) << on.describe_errors();
+  EXPECT_EQ(on.config->commands.native, std::optional<bool>(true));
+
+  ConfigLoad off = load(R"({commands: {native: false}})");
+  ASSERT_TRUE(off.config) << off.describe_errors();
+  EXPECT_EQ(off.config->commands.native, std::optional<bool>(false));
+
+  ConfigLoad automatic = load(R"({commands: {native: "auto"}})");
+  ASSERT_TRUE(automatic.config) << automatic.describe_errors();
+  EXPECT_FALSE(automatic.config->commands.native.has_value());
+
+  for (std::string_view text : {R"({commands: {native: "on"}})", R"({commands: {native: 0}})",
+                                R"({commands: {native: null}})"}) {
+    SCOPED_TRACE(text);
+    ConfigLoad bad = load(text);
+    EXPECT_FALSE(bad.config);
+    EXPECT_TRUE(has_error(bad, "commands.native", R"(expected true, false or "auto")"))
+        << bad.describe_errors();
+  }
+}
+
+// channels.telegram.actions.*: all on but sticker by default; each key is a boolean.
+TEST(ConfigTelegramCommands, ReadsActions) {
+  ConfigLoad defaults = load(R"({channels: {telegram: {}}})");
+  ASSERT_TRUE(defaults.config) << defaults.describe_errors();
+  const TelegramActionsConfig& d = telegram_account(defaults, "default").actions;
+  EXPECT_TRUE(d.send_message);
+  EXPECT_TRUE(d.edit_message);
+  EXPECT_TRUE(d.delete_message);
+  EXPECT_TRUE(d.reactions);
+  EXPECT_FALSE(d.sticker);
+
+  ConfigLoad set = load(R"({channels: {telegram: {actions: {sendMessage: false,
+    editMessage: false, deleteMessage: false, reactions: false, sticker: true}}}})");
+  ASSERT_TRUE(set.config) << set.describe_errors();
+  const TelegramActionsConfig& s = telegram_account(set, "default").actions;
+  EXPECT_FALSE(s.send_message);
+  EXPECT_FALSE(s.edit_message);
+  EXPECT_FALSE(s.delete_message);
+  EXPECT_FALSE(s.reactions);
+  EXPECT_TRUE(s.sticker);
+
+  // An account overrides one action and inherits the rest from the root.
+  ConfigLoad account = load(R"({channels: {telegram: {actions: {deleteMessage: false},
+    accounts: {a: {botToken: "1:a", actions: {reactions: false}}}}}})");
+  ASSERT_TRUE(account.config) << account.describe_errors();
+  const TelegramActionsConfig& a = telegram_account(account, "a").actions;
+  EXPECT_FALSE(a.delete_message);
+  EXPECT_FALSE(a.reactions);
+  EXPECT_TRUE(a.send_message);
+
+  ConfigLoad bad = load(R"({channels: {telegram: {actions: {reactions: "yes"}}}})");
+  EXPECT_FALSE(bad.config);
+  EXPECT_TRUE(has_error(bad, "channels.telegram.actions.reactions", "true or false"))
+      << bad.describe_errors();
+
+  ConfigLoad unknown = load(R"({channels: {telegram: {actions: {reaction: false}}}})");
+  ASSERT_TRUE(unknown.config) << unknown.describe_errors();
+  EXPECT_EQ(of_severity(unknown, ConfigIssue::Severity::warning).size(), 1u);
+}
+
+}  // namespace
+}  // namespace pincer::core
