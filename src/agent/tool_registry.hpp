@@ -34,6 +34,9 @@ struct ToolContext {
 struct ToolOutput {
   std::string text;
   bool is_error = false;
+  // Images the tool returns (read on an image file, a screenshot): they go to the model as
+  // images next to `text`.
+  std::vector<providers::ImagePart> images{};
 };
 
 using ToolHandler = std::function<boost::asio::awaitable<ToolOutput>(
