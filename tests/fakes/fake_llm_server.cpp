@@ -325,6 +325,12 @@ struct FakeLlmServer::Impl {
   asio::awaitable<void> serve(tcp::socket socket) {
     beast::flat_buffer buffer;
     for (;;) {
+      if (buffer.size() == 0) {
+        // Wait for the first byte on its own, so first_byte_at excludes the rest of the upload.
+        // An error here shows up again in the read below.
+        co_await socket.async_wait(tcp::socket::wait_read, kTuple);
+      }
+      auto first_byte_at = std::chrono::steady_clock::now();
       http::request_parser<http::string_body> parser;
       parser.body_limit(std::uint64_t{64} * 1024 * 1024);
       auto [ec, n] = co_await http::async_read(socket, buffer, parser, kTuple);
@@ -340,7 +346,8 @@ struct FakeLlmServer::Impl {
         }
         continue;
       }
-      RecordedRequest recorded{std::string(request.method_string()), target, {}, request.body()};
+      RecordedRequest recorded{
+          std::string(request.method_string()), target, {}, request.body(), first_byte_at};
       for (const auto& field : request) {
         recorded.headers.emplace_back(core::to_lower_ascii(field.name_string()),
                                       std::string(field.value()));
@@ -393,6 +400,11 @@ void FakeLlmServer::set_default_reply(FakeReply reply) {
 
 std::vector<RecordedRequest> FakeLlmServer::requests() const {
   return impl_->requests_copy();
+}
+
+std::size_t FakeLlmServer::request_count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->requests.size();
 }
 
 std::size_t FakeLlmServer::pending_steps() const {

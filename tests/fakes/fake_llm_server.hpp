@@ -45,6 +45,9 @@ struct RecordedRequest {
   std::string target;                                        // path and query
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  // When the request's first byte was read. steady_clock is CLOCK_MONOTONIC, so benchmarks may
+  // compare it with times taken in other processes on the same machine.
+  std::chrono::steady_clock::time_point first_byte_at;
 
   std::string header(std::string_view name) const;  // "" when absent
 };
@@ -73,6 +76,7 @@ class FakeLlmServer {
   void push(ScriptStep step);
   void set_default_reply(FakeReply reply);
   std::vector<RecordedRequest> requests() const;
+  std::size_t request_count() const;  // requests().size() without the copy
   std::size_t pending_steps() const;
   void reset();  // drops the script and the recorded requests
 

@@ -21,8 +21,10 @@
 #include "fakes/fake_telegram_server.hpp"
 
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -232,10 +234,14 @@ struct FakeTelegramServer::Impl {
   std::thread thread;
   const std::string token;
 
-  mutable std::mutex mutex;  // guards state, calls, calls_epoch, faults, webhook_retry_delay
+  // guards state, calls, call_counts, calls_epoch, sent_at, faults, webhook_retry_delay
+  mutable std::mutex mutex;
   mutable std::condition_variable calls_changed;  // notified with mutex held when calls change
   TelegramState state;
   std::vector<TelegramCall> calls;
+  std::map<std::string, std::size_t, std::less<>> call_counts;  // by lower-cased method
+  // update_id -> when it first went out in a getUpdates answer or a webhook POST.
+  std::unordered_map<int64_t, std::chrono::steady_clock::time_point> sent_at;
   std::uint64_t calls_epoch = 0;  // bumped by reset, so a held poll does not write a stale slot
   std::vector<TelegramFault> faults;
   std::chrono::milliseconds webhook_retry_delay{50};
@@ -245,8 +251,21 @@ struct FakeTelegramServer::Impl {
   // ---- shared with the public API (any thread) ----
 
   void record_locked(TelegramCall call) {
+    ++call_counts[core::to_lower_ascii(call.method)];
     calls.push_back(std::move(call));
     calls_changed.notify_all();
+  }
+
+  std::size_t count_locked(std::string_view method) const {
+    if (method.empty()) {
+      return calls.size();
+    }
+    auto found = call_counts.find(core::to_lower_ascii(method));
+    return found == call_counts.end() ? 0 : found->second;
+  }
+
+  void note_sent_locked(int64_t update_id, std::chrono::steady_clock::time_point when) {
+    sent_at.try_emplace(update_id, when);
   }
 
   void wake_soon() {
@@ -268,6 +287,8 @@ struct FakeTelegramServer::Impl {
       std::lock_guard lock(mutex);
       state.reset();
       calls.clear();
+      call_counts.clear();
+      sent_at.clear();
       ++calls_epoch;
       faults.clear();
       calls_changed.notify_all();
@@ -407,6 +428,7 @@ struct FakeTelegramServer::Impl {
 
     TelegramCall call;
     call.method = std::string(method);
+    call.received_at = std::chrono::steady_clock::now();
     auto parsed = parse_bot_request(query, request[http::field::content_type], request.body());
     if (parsed) {
       call.params = parsed->params;
@@ -525,6 +547,15 @@ struct FakeTelegramServer::Impl {
     if (active_poll == &poll) {
       active_poll = nullptr;
     }
+    if (poll.terminated.empty() && !updates.empty()) {
+      auto now = std::chrono::steady_clock::now();
+      std::lock_guard lock(mutex);
+      for (const auto& update : updates) {
+        if (const json::value* id = update.get_object().if_contains("update_id")) {
+          note_sent_locked(id->to_number<int64_t>(), now);
+        }
+      }
+    }
     ApiAnswer answer =
         poll.terminated.empty() ? api_result(std::move(updates)) : api_error(409, poll.terminated);
     {
@@ -554,6 +585,10 @@ struct FakeTelegramServer::Impl {
         webhook_wake.expires_at(asio::steady_timer::time_point::max());
         co_await webhook_wake.async_wait(kTuple);
         continue;
+      }
+      {
+        std::lock_guard lock(mutex);
+        note_sent_locked(job->update_id, std::chrono::steady_clock::now());
       }
       std::string error = co_await deliver(*job);
       {
@@ -617,6 +652,7 @@ struct FakeTelegramServer::Impl {
       return;
     }
     TelegramCall call;
+    call.received_at = std::chrono::steady_clock::now();
     call.params = reply.get_object();
     call.method = json_text(call.params, "method");
     call.params.erase("method");
@@ -839,15 +875,13 @@ std::vector<TelegramCall> FakeTelegramServer::calls(std::string_view method) con
 bool FakeTelegramServer::wait_for_calls(std::string_view method, std::size_t count,
                                         std::chrono::milliseconds timeout) const {
   std::unique_lock lock(impl_->mutex);
-  return impl_->calls_changed.wait_for(lock, timeout, [&] {
-    std::size_t seen = 0;
-    for (const auto& call : impl_->calls) {
-      if (method.empty() || same_method(call.method, method)) {
-        ++seen;
-      }
-    }
-    return seen >= count;
-  });
+  return impl_->calls_changed.wait_for(lock, timeout,
+                                       [&] { return impl_->count_locked(method) >= count; });
+}
+
+std::size_t FakeTelegramServer::call_count(std::string_view method) const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->count_locked(method);
 }
 
 std::vector<FakeChatMessage> FakeTelegramServer::chat_messages(int64_t chat_id) const {
@@ -892,6 +926,16 @@ void FakeTelegramServer::migrate_chat(int64_t chat_id, int64_t new_chat_id) {
 std::string FakeTelegramServer::webhook_url() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->state.webhook_url();
+}
+
+std::optional<std::chrono::steady_clock::time_point> FakeTelegramServer::update_sent_at(
+    int64_t update_id) const {
+  std::lock_guard lock(impl_->mutex);
+  auto found = impl_->sent_at.find(update_id);
+  if (found == impl_->sent_at.end()) {
+    return std::nullopt;
+  }
+  return found->second;
 }
 
 }  // namespace pincer::fakes

@@ -53,6 +53,9 @@ struct TelegramCall {
   int status = 200;
   boost::json::value response;  // the JSON body answered (a string for bad_gateway's HTML)
   std::string secret_header;    // unused for calls (kept empty)
+  // When the request was read. steady_clock is CLOCK_MONOTONIC, so benchmarks may compare it
+  // with times taken in other processes on the same machine.
+  std::chrono::steady_clock::time_point received_at;
 };
 
 struct TelegramFault {
@@ -127,6 +130,8 @@ class FakeTelegramServer {
   // True once `count` calls of `method` ("" = any) were received (a held long poll counts).
   bool wait_for_calls(std::string_view method, std::size_t count,
                       std::chrono::milliseconds timeout) const;
+  // How many calls of `method` ("" = any) were received; cheap (no copy), for polling in loads.
+  std::size_t call_count(std::string_view method) const;
   // The chat as it looks now (edits applied, deletes removed); the bot's messages only.
   std::vector<FakeChatMessage> chat_messages(int64_t chat_id) const;
   void add_file(std::string file_id, std::string file_path,
@@ -145,6 +150,9 @@ class FakeTelegramServer {
   // parameters.migrate_to_chat_id = new_chat_id.
   void migrate_chat(int64_t chat_id, int64_t new_chat_id);
   std::string webhook_url() const;  // "" when none is set
+  // When the update first left the server (written in a getUpdates answer or POSTed to the
+  // webhook), on the steady clock; nullopt until then. For latency benchmarks.
+  std::optional<std::chrono::steady_clock::time_point> update_sent_at(int64_t update_id) const;
 
  private:
   struct Impl;
