@@ -15,6 +15,7 @@
 #include "core/executor.hpp"
 #include "core/files.hpp"
 #include "core/log.hpp"
+#include "core/memory_release.hpp"
 #include "core/text.hpp"
 
 namespace pincer::channels {
@@ -155,6 +156,19 @@ asio::awaitable<void> OutboundQueue::run() {
       // Rows that wait for a channel to come up are retried every few seconds at most.
       wait = std::max(wait, std::chrono::milliseconds(held.empty() ? 0 : 250));
     }
+    if (next && !*next && sent_ != sent_at_release_) {
+      // The queue is empty: once it has stayed so for kQuietBeforeRelease, the burst is over
+      // and the heap it grew can go back to the OS.
+      auto quiet = std::chrono::steady_clock::now() - last_sent_at_;
+      if (quiet >= kQuietBeforeRelease) {
+        sent_at_release_ = sent_;
+        auto release = []() { core::release_free_memory(); };
+        co_await core::run_blocking(database_.pool(), release);
+      } else {
+        wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  kQuietBeforeRelease - quiet));
+      }
+    }
     if (woken_) {
       continue;
     }
@@ -282,6 +296,7 @@ asio::awaitable<OutboundQueue::Outcome> OutboundQueue::deliver(store::OutboundRo
       }
     }
     ++sent_;
+    last_sent_at_ = std::chrono::steady_clock::now();
     row.parts_sent = static_cast<int64_t>(index + 1);
     target.reply_to_message_id.clear();  // only the first part replies to the message
     if (row.parts_sent < static_cast<int64_t>(units.size())) {

@@ -45,6 +45,8 @@ class OutboundQueue {
   static constexpr std::chrono::milliseconds kFirstBackoff{1000};
   static constexpr std::chrono::milliseconds kMaxBackoff{300'000};
   static constexpr std::chrono::hours kGiveUpAfter{48};
+  // How long the queue stays empty after a send before free heap is returned to the OS.
+  static constexpr std::chrono::seconds kQuietBeforeRelease{2};
 
   OutboundQueue(boost::asio::io_context& io, store::DatabaseAccess& database, ChannelLookup lookup);
   OutboundQueue(const OutboundQueue&) = delete;
@@ -95,6 +97,8 @@ class OutboundQueue {
   bool busy_ = false;
   bool woken_ = false;
   int64_t sent_ = 0;
+  int64_t sent_at_release_ = 0;
+  std::chrono::steady_clock::time_point last_sent_at_{};
   std::optional<boost::asio::steady_timer> done_;  // stop() waits on it
   struct Waiter {
     boost::asio::steady_timer timer;
