@@ -96,7 +96,10 @@ struct AgentService::Impl {
     run.outcome.status = RunStatus::running;
     run.outcome.started_at_ms = now_ms();
     active[input.session_key] = run_id;
-    ChatRequest request = run.request;
+    // The turn owns the request from here (its images can be megabytes); the run keeps only
+    // its outcome.
+    ChatRequest request = std::move(run.request);
+    run.request = ChatRequest{};
     emit(RunEvent{
         .kind = RunEvent::Kind::started, .run_id = run_id, .session_key = input.session_key});
 
@@ -168,6 +171,7 @@ struct AgentService::Impl {
     Run& run = it->second;
     run.control = nullptr;
     run.outcome = std::move(outcome);
+    run.request = ChatRequest{};  // a run that never started (merged, refused) still held it
     RunEvent event{.kind = RunEvent::Kind::finished,
                    .run_id = run_id,
                    .session_key = run.outcome.session_key,

@@ -179,7 +179,12 @@ Result<Database> Database::open(const std::filesystem::path& path, const Databas
                 "shares");
   }
   Database db(std::move(conn));
-  if (auto status = db.exec("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON"); !status) {
+  // A 256 KiB page cache instead of SQLite's 2 MiB: the daemon's queries touch a few pages each
+  // and the OS page cache keeps the file warm anyway, while a full 2 MiB cache is resident memory
+  // the daemon would carry for good after its first busy hour.
+  constexpr std::string_view kPragmas =
+      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA cache_size = -256";
+  if (auto status = db.exec(kPragmas); !status) {
     return std::unexpected(status.error());
   }
   return db;
