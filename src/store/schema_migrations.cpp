@@ -231,6 +231,50 @@ constexpr std::array kStateMigrations{
       ALTER TABLE channel_outbound ADD COLUMN media TEXT NOT NULL DEFAULT '[]';
       ALTER TABLE channel_outbound ADD COLUMN silent BIGINT NOT NULL DEFAULT 0;
     )sql"},
+    // The memory index (tools/memory/memory_index.hpp): Markdown memory files chunked into
+    // passages, per workspace (`scope` = the workspace's absolute path). The one SQLite-only part
+    // of the schema: memory_fts is an FTS5 index over memory_chunks.text (external content, kept
+    // in step by the triggers). memory_files holds what each file looked like when indexed
+    // (mtime + size), so a search re-reads only files that changed. memory_embeddings caches
+    // vectors by model and chunk-text hash, so re-chunking an edited file embeds only new text.
+    Migration{7, "memory_index", R"sql(
+      CREATE TABLE memory_files (
+        scope TEXT NOT NULL,
+        path TEXT NOT NULL,
+        mtime_ns BIGINT NOT NULL,
+        size BIGINT NOT NULL,
+        indexed_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (scope, path)
+      );
+      CREATE TABLE memory_chunks (
+        id INTEGER PRIMARY KEY,
+        scope TEXT NOT NULL,
+        path TEXT NOT NULL,
+        start_line BIGINT NOT NULL,
+        end_line BIGINT NOT NULL,
+        text TEXT NOT NULL,
+        text_hash TEXT NOT NULL
+      );
+      CREATE INDEX memory_chunks_by_file ON memory_chunks (scope, path);
+      CREATE VIRTUAL TABLE memory_fts USING fts5(
+        text, content='memory_chunks', content_rowid='id',
+        tokenize='porter unicode61 remove_diacritics 2'
+      );
+      CREATE TRIGGER memory_chunks_ai AFTER INSERT ON memory_chunks BEGIN
+        INSERT INTO memory_fts (rowid, text) VALUES (new.id, new.text);
+      END;
+      CREATE TRIGGER memory_chunks_ad AFTER DELETE ON memory_chunks BEGIN
+        INSERT INTO memory_fts (memory_fts, rowid, text) VALUES ('delete', old.id, old.text);
+      END;
+      CREATE TABLE memory_embeddings (
+        model TEXT NOT NULL,
+        text_hash TEXT NOT NULL,
+        dims BIGINT NOT NULL,
+        vector BLOB NOT NULL,
+        created_at_ms BIGINT NOT NULL,
+        PRIMARY KEY (model, text_hash)
+      );
+    )sql"},
 };
 
 }  // namespace
