@@ -119,8 +119,9 @@ struct AgentService::Impl {
       });
     }
     TurnEnvironment environment{
-        config,   paths, *catalog, tools,
-        database, env,   options,  [this](const RunEvent& event) { emit(event); }};
+        config, paths,       *catalog,
+        tools,  tool_filter, database,
+        env,    options,     [this](const RunEvent& event) { emit(event); }};
     RunOutcome outcome;
     try {
       outcome = co_await run_turn(environment, request, texts, run_id, control);
@@ -219,6 +220,7 @@ struct AgentService::Impl {
   AgentServiceOptions options;
   std::unique_ptr<ModelCatalog> catalog;
   ToolRegistry tools;
+  ToolFilter tool_filter;
   EnvReader env;
   std::vector<RunObserver*> observers;
   std::unordered_map<std::string, Run> runs;
@@ -250,6 +252,10 @@ const ModelCatalog& AgentService::catalog() const {
 
 ToolRegistry& AgentService::tools() {
   return impl_->tools;
+}
+
+void AgentService::set_tool_filter(ToolFilter filter) {
+  impl_->tool_filter = std::move(filter);
 }
 
 void AgentService::add_observer(RunObserver* observer) {

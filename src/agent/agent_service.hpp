@@ -47,6 +47,8 @@ class AgentService {
   const core::Config& config() const;
   const ModelCatalog& catalog() const;
   ToolRegistry& tools();
+  // The tool policy applied to every run from now on (see ToolFilter).
+  void set_tool_filter(ToolFilter filter);
 
   // Observers see every run's events; they must outlive the service or remove themselves.
   void add_observer(RunObserver* observer);

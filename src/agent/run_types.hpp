@@ -34,6 +34,7 @@ struct ChatRequest {
   std::string thread_id;
   std::optional<sessions::ChatType> chat_type;
   std::string display_name;
+  std::string sender_id;  // the person's id on the channel (tool policy: toolsBySender)
   // The user entry for this run may already be in the transcript (a channel message resumed
   // after a restart): take it in only when no entry carries run_id yet.
   bool resume = false;

@@ -50,6 +50,19 @@ struct ToolSpec {
   ToolHandler handler;
 };
 
+// Who is asking, for the tool policy: which tools this run may see and call.
+struct ToolFilterInput {
+  std::string agent_id;
+  std::string session_key;
+  std::string model_ref;  // "provider/model"
+  std::string channel;    // webchat, telegram, cli ...
+  std::string sender_id;  // the channel's id of the person, when a channel message started it
+};
+
+// True when the tool may be offered to (and called by) the model in this run. The model never
+// sees a tool the filter refuses, and a call to one is answered as an unknown tool.
+using ToolFilter = std::function<bool(std::string_view tool_name, const ToolFilterInput& input)>;
+
 class ToolRegistry {
  public:
   // A second tool with the same name replaces the first.

@@ -107,12 +107,16 @@ json::object assistant_entry_json(const Message& message, std::string_view stop_
 }
 
 json::object tool_result_entry_json(const providers::ToolResultPart& result) {
-  return json::object{
-      {"role", "toolResult"},
-      {"toolCallId", result.call_id},
-      {"toolName", result.name},
-      {"content", json::array{json::object{{"type", "text"}, {"text", result.text}}}},
-      {"isError", result.is_error}};
+  json::array content{json::object{{"type", "text"}, {"text", result.text}}};
+  for (const auto& image : result.images) {
+    content.push_back(
+        json::object{{"type", "image"}, {"data", image.data}, {"mimeType", image.media_type}});
+  }
+  return json::object{{"role", "toolResult"},
+                      {"toolCallId", result.call_id},
+                      {"toolName", result.name},
+                      {"content", std::move(content)},
+                      {"isError", result.is_error}};
 }
 
 json::object compaction_entry_json(std::string_view summary, int64_t first_kept_seq,
@@ -213,9 +217,11 @@ std::vector<Message> history_from_entries(const std::vector<sessions::Transcript
         if (const auto* body = object->if_contains("content")) {
           std::vector<Part> parts;
           read_parts(*body, parts);
-          for (const auto& part : parts) {
+          for (auto& part : parts) {
             if (const auto* text = std::get_if<providers::TextPart>(&part)) {
               result.text += text->text;
+            } else if (auto* image = std::get_if<providers::ImagePart>(&part)) {
+              result.images.push_back(std::move(*image));
             }
           }
         }

@@ -2,8 +2,14 @@
 // How the runner's messages are stored in transcript entries and read back as model history.
 // The JSON follows the reference's transcript message shapes, so chat.history shows them as its
 // clients expect: assistant {role, content:[text | thinking | toolCall], stopReason, model,
-// usage}, tool results {role:"toolResult", toolCallId, toolName, content:[text], isError}, user
-// content arrays of text/image parts, and compaction entries {summary, firstKeptSeq}.
+// usage}, tool results {role:"toolResult", toolCallId, toolName, content:[text, image...],
+// isError}, user content arrays of text/image parts, and compaction entries {summary,
+// firstKeptSeq}. Image parts are {type:"image", data (base64), mimeType}.
+//
+// Tool result images are stored whole, like the text (which the runner has already capped):
+// the model needs them on the next step of the turn and in later turns' history, and the tools
+// that return images bound their size. Compaction drops them with the rest of the old history.
+// Entries written before tool results carried images have no image parts and load as text.
 
 #include <cstdint>
 #include <string>

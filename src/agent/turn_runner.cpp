@@ -450,7 +450,24 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
       local_time_text(env.config.agents.defaults.user_timezone, prompt_inputs.timezone);
   prompt_inputs.channel = request.channel;
   prompt_inputs.session_key = turn.session_key;
+  // The tools this run may use, decided once: the prompt, the schemas and the calls agree.
+  ToolFilterInput filter_input{turn.agent_id, turn.session_key, selected_model->ref,
+                               request.channel, request.sender_id};
+  std::vector<const ToolSpec*> visible_tools;
   for (const ToolSpec* tool : env.tools.list()) {
+    if (!env.tool_filter || env.tool_filter(tool->schema.name, filter_input)) {
+      visible_tools.push_back(tool);
+    }
+  }
+  auto find_tool = [&visible_tools](std::string_view name) -> const ToolSpec* {
+    for (const ToolSpec* tool : visible_tools) {
+      if (tool->schema.name == name) {
+        return tool;
+      }
+    }
+    return nullptr;
+  };
+  for (const ToolSpec* tool : visible_tools) {
     prompt_inputs.tools.push_back({tool->schema.name, tool->guidance});
   }
   SystemPrompt prompt = build_system_prompt(prompt_inputs);
@@ -461,7 +478,7 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
   if (!request.extra_system_prompt.empty()) {
     base.system_suffix += "\n\n" + request.extra_system_prompt;
   }
-  for (const ToolSpec* tool : env.tools.list()) {
+  for (const ToolSpec* tool : visible_tools) {
     base.tools.push_back(tool->schema);
   }
   base.thinking = parse_thinking(thinking);
@@ -759,7 +776,7 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
     std::vector<providers::ToolResultPart> results(calls.size());
     bool parallel = calls.size() > 1;
     for (const auto& call : calls) {
-      const ToolSpec* spec = env.tools.find(call.name);
+      const ToolSpec* spec = find_tool(call.name);
       parallel = parallel && spec != nullptr && spec->parallel_safe;
     }
     auto run_one = [&](std::size_t index) -> asio::awaitable<void> {
@@ -770,7 +787,7 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
                        .tool = &call};
       env.emit(started);
       providers::ToolResultPart result{call.id, call.name, {}, false};
-      const ToolSpec* spec = env.tools.find(call.name);
+      const ToolSpec* spec = find_tool(call.name);
       if (spec == nullptr || !spec->handler) {
         result.text = "Unknown tool \"" + call.name +
                       "\". Available tools are listed in the "
@@ -782,12 +799,13 @@ asio::awaitable<RunOutcome> run_turn(TurnEnvironment& env, const ChatRequest& re
           ToolOutput output = co_await spec->handler(call.arguments, context);
           result.text = std::move(output.text);
           result.is_error = output.is_error;
+          result.images = std::move(output.images);
         } catch (const std::exception& error) {
           result.text = std::string("The tool failed: ") + error.what();
           result.is_error = true;
         }
       }
-      result.text = cap_tool_result(result.text, window);
+      result.text = cap_tool_result(result.text, window);  // text only: images pass whole
       RunEvent finished{.kind = RunEvent::Kind::tool_finished,
                         .run_id = run_id,
                         .session_key = turn.session_key,

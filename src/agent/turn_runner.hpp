@@ -34,6 +34,7 @@ struct TurnEnvironment {
   const core::StatePaths& paths;
   const ModelCatalog& catalog;
   ToolRegistry& tools;
+  const ToolFilter& tool_filter;  // empty: every registered tool
   store::DatabaseAccess& database;
   const EnvReader& env;
   const AgentServiceOptions& options;

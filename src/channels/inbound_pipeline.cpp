@@ -257,6 +257,7 @@ asio::awaitable<void> InboundPipeline::process(Pending pending) {
   request.thread_id = message.thread_id;
   request.chat_type = message.chat_type;
   request.display_name = direct ? message.sender_name : message.chat_title;
+  request.sender_id = message.sender_id;
   request.extra_system_prompt = admission.system_prompt;
   request.resume = pending.resumed;
 

@@ -18,6 +18,7 @@
 #include "gateway/protocol.hpp"
 #include "gateway/run_events.hpp"
 #include "gateway/scopes.hpp"
+#include "tools/builtin_tools.hpp"
 
 namespace pincer::gateway {
 
@@ -75,6 +76,10 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
   agent_->add_observer(run_events_.get());
   channels_ = std::make_unique<channels::ChannelManager>(io, database_, *agent_, config_,
                                                          paths_.state_dir / "media");
+  tools_http_ = std::make_unique<core::HttpClient>(io.get_executor());
+  tools::ToolDeps deps{io, pool, database_, paths_,
+                       [this]() -> const core::Config& { return config_; }};
+  tools::register_builtin_tools(*agent_, deps, *tools_http_);
 }
 
 Gateway::~Gateway() {

@@ -28,6 +28,7 @@
 #include "channels/channel_manager.hpp"
 #include "core/config.hpp"
 #include "core/executor.hpp"
+#include "core/http_client.hpp"
 #include "core/ids.hpp"
 #include "core/paths.hpp"
 #include "gateway/connection.hpp"
@@ -129,6 +130,7 @@ class Gateway {
   std::unique_ptr<agent::AgentService> agent_;          // after the lanes and database it uses
   std::unique_ptr<RunEventBroadcaster> run_events_;     // observes agent_; destroyed first
   std::unique_ptr<channels::ChannelManager> channels_;  // observes agent_ too
+  std::unique_ptr<core::HttpClient> tools_http_;        // web_fetch / web_search
   std::map<std::string, std::weak_ptr<Connection>, std::less<>> connections_;
   StateVersion state_version_{1, 1};
   std::chrono::steady_clock::time_point started_;

@@ -64,6 +64,28 @@ json::object schema_or_empty(const json::object& parameters) {
   return parameters;
 }
 
+json::object image_block(const ImagePart& image) {
+  return json::object{
+      {"type", "image"},
+      {"source", {{"type", "base64"}, {"media_type", image.media_type}, {"data", image.data}}}};
+}
+
+// A tool result's content: its text as a plain string, or, when the tool returned images, an
+// array of a text block and image blocks (the API takes both inside tool_result).
+json::value tool_result_content(const ToolResultPart& result) {
+  if (result.images.empty()) {
+    return json::value(result.text);
+  }
+  json::array content;
+  if (!result.text.empty()) {  // the API rejects empty text blocks
+    content.push_back(json::object{{"type", "text"}, {"text", result.text}});
+  }
+  for (const ImagePart& image : result.images) {
+    content.push_back(image_block(image));
+  }
+  return content;
+}
+
 json::array user_blocks(const Message& message) {
   // The API wants a user turn's tool_result blocks before any other content.
   json::array results;
@@ -74,13 +96,11 @@ json::array user_blocks(const Message& message) {
         others.push_back(json::object{{"type", "text"}, {"text", text->text}});
       }
     } else if (const auto* image = std::get_if<ImagePart>(&part)) {
-      others.push_back(json::object{
-          {"type", "image"},
-          {"source",
-           {{"type", "base64"}, {"media_type", image->media_type}, {"data", image->data}}}});
+      others.push_back(image_block(*image));
     } else if (const auto* result = std::get_if<ToolResultPart>(&part)) {
-      json::object block{
-          {"type", "tool_result"}, {"tool_use_id", result->call_id}, {"content", result->text}};
+      json::object block{{"type", "tool_result"},
+                         {"tool_use_id", result->call_id},
+                         {"content", tool_result_content(*result)}};
       if (result->is_error) {
         block["is_error"] = true;
       }

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -165,23 +166,48 @@ int64_t thinking_budget(ThinkingLevel level) {
 // such a turn carries the sentinel Google documents for skipping the check.
 constexpr std::string_view kSkipSignatureCheck = "skip_thought_signature_validator";
 
-bool requires_thought_signatures(std::string_view model) {
+// The major version in a "gemini-N..." model id (0 when no digits follow); none for other ids.
+std::optional<int> gemini_major(std::string_view model) {
   std::size_t at = model.find("gemini-");
   if (at == std::string_view::npos) {
-    return false;
+    return std::nullopt;
   }
   int major = 0;
   for (std::size_t i = at + 7; i < model.size() && model[i] >= '0' && model[i] <= '9'; ++i) {
     major = major * 10 + (model[i] - '0');
   }
-  return major >= 3;
+  return major;
+}
+
+bool requires_thought_signatures(std::string_view model) {
+  std::optional<int> major = gemini_major(model);
+  return major && *major >= 3;
+}
+
+// Gemini 3 takes a tool's images inside its functionResponse (`parts` of inlineData) and rejects
+// them as sibling parts; earlier Gemini models take them only as sibling inlineData parts of the
+// user turn. Other models behind the API (not "gemini-") follow the documented nested form.
+bool nests_function_response_media(std::string_view model) {
+  std::optional<int> major = gemini_major(model);
+  return !major || *major >= 3;
+}
+
+constexpr std::string_view kToolImageNote = "(see attached image)";
+constexpr std::string_view kToolImagesIntro = "Tool result image:";
+
+json::object inline_data(const ImagePart& image) {
+  return json::object{
+      {"inlineData", json::object{{"mimeType", image.media_type}, {"data", image.data}}}};
 }
 
 // `call_names` maps call ids seen so far to tool names: Gemini matches a functionResponse to its
-// call by name, and a result recorded without one still has to name its tool.
-json::array gemini_parts(const Message& message, bool signatures_required,
+// call by name, and a result recorded without one still has to name its tool. Tool images go
+// inside the functionResponse when `nest_media`, else after all the turn's parts (the function
+// responses stay first and together).
+json::array gemini_parts(const Message& message, bool signatures_required, bool nest_media,
                          std::map<std::string, std::string, std::less<>>& call_names) {
   json::array parts;
+  json::array trailing_images;
   bool turn_signed = false;
   for (const Part& part : message.parts) {
     if (const auto* call = std::get_if<ToolCallPart>(&part)) {
@@ -195,8 +221,7 @@ json::array gemini_parts(const Message& message, bool signatures_required,
         parts.push_back(json::object{{"text", text->text}});
       }
     } else if (const auto* image = std::get_if<ImagePart>(&part)) {
-      parts.push_back(json::object{
-          {"inlineData", json::object{{"mimeType", image->media_type}, {"data", image->data}}}});
+      parts.push_back(inline_data(*image));
     } else if (const auto* call = std::get_if<ToolCallPart>(&part)) {
       call_names[call->id] = call->name;
       json::object function_call{
@@ -214,23 +239,44 @@ json::array gemini_parts(const Message& message, bool signatures_required,
           name.empty() && known != call_names.end()) {
         name = known->second;
       }
-      parts.push_back(json::object{
-          {"functionResponse",
-           json::object{{"name", name}, {"response", json::object{{"content", result->text}}}}}});
+      std::string_view output = result->text;
+      if (output.empty() && !result->images.empty()) {
+        output = kToolImageNote;
+      }
+      json::object response{{"name", name}, {"response", json::object{{"content", output}}}};
+      if (!result->images.empty() && nest_media) {
+        json::array media;
+        for (const ImagePart& media_image : result->images) {
+          media.push_back(inline_data(media_image));
+        }
+        response["parts"] = std::move(media);
+      } else {
+        for (const ImagePart& media_image : result->images) {
+          trailing_images.push_back(inline_data(media_image));
+        }
+      }
+      parts.push_back(json::object{{"functionResponse", std::move(response)}});
     }
     // Thinking stays out: Gemini's thought summaries are for display, not model input.
+  }
+  if (!trailing_images.empty()) {
+    parts.push_back(json::object{{"text", kToolImagesIntro}});
+    for (json::value& image : trailing_images) {
+      parts.push_back(std::move(image));
+    }
   }
   return parts;
 }
 
 // Consecutive messages of one role become one turn; Gemini expects user and model to alternate.
-json::array gemini_contents(const std::vector<Message>& messages, bool signatures_required) {
+json::array gemini_contents(const std::vector<Message>& messages, bool signatures_required,
+                            bool nest_media) {
   json::array contents;
   std::string_view last_role;
   std::map<std::string, std::string, std::less<>> call_names;
   for (const Message& message : messages) {
-    json::array parts =
-        gemini_parts(message, signatures_required && message.role == Role::assistant, call_names);
+    json::array parts = gemini_parts(
+        message, signatures_required && message.role == Role::assistant, nest_media, call_names);
     if (parts.empty()) {
       continue;
     }
@@ -459,8 +505,8 @@ class GeminiAdapter final : public ApiAdapter {
   HttpRequestSpec build_request(const ModelRequest& request,
                                 const Endpoint& endpoint) const override {
     json::object body;
-    body["contents"] =
-        gemini_contents(request.messages, requires_thought_signatures(request.model));
+    body["contents"] = gemini_contents(request.messages, requires_thought_signatures(request.model),
+                                       nests_function_response_media(request.model));
     std::string system = request.system;
     if (!request.system_suffix.empty()) {
       system += system.empty() ? "" : "\n\n";

@@ -50,6 +50,10 @@ struct ToolResultPart {
   std::string name;
   std::string text;
   bool is_error = false;
+  // Images the tool returned (a read image file, a screenshot). Each adapter sends them the way
+  // its API takes images from a tool: inside the result where it can, else in a user message
+  // right after the results. (The `{}` keeps four-field aggregate initialisation warning-free.)
+  std::vector<ImagePart> images{};
 };
 
 using Part = std::variant<TextPart, ImagePart, ThinkingPart, ToolCallPart, ToolResultPart>;

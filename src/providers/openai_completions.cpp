@@ -70,22 +70,47 @@ std::string joined_system(const ModelRequest& request) {
   return request.system + "\n\n" + request.system_suffix;
 }
 
+json::object image_url_part(const ImagePart& image) {
+  std::string url = "data:" + image.media_type + ";base64," + image.data;
+  return json::object{{"type", "image_url"}, {"image_url", {{"url", std::move(url)}}}};
+}
+
+constexpr std::string_view kToolImageNote = "(see attached image)";
+constexpr std::string_view kToolImagesIntro = "Attached image(s) from tool result:";
+
 // A user turn becomes its tool results as "tool" messages (they must follow the assistant
-// message that made the calls) and then, if anything is left, one user message.
+// message that made the calls) and then, if anything is left, one user message. A tool message
+// carries text only, so images the tools returned follow the tool messages in a user message of
+// their own (text intro, then image_url parts with data URLs).
 void append_user(const Message& message, json::array& out) {
   std::vector<const TextPart*> texts;
   bool has_image = false;
+  json::array tool_images;
   for (const Part& part : message.parts) {
     if (const auto* result = std::get_if<ToolResultPart>(&part)) {
+      std::string_view body = result->text;
+      if (body.empty() && !result->images.empty()) {
+        body = kToolImageNote;
+      }
       // The API has no error flag on tool results; say it in the content.
-      std::string content = result->is_error ? "Error: " + result->text : result->text;
+      std::string content = result->is_error ? "Error: " + std::string(body) : std::string(body);
       out.push_back(json::object{
           {"role", "tool"}, {"tool_call_id", result->call_id}, {"content", std::move(content)}});
+      for (const ImagePart& image : result->images) {
+        tool_images.push_back(image_url_part(image));
+      }
     } else if (const auto* text = std::get_if<TextPart>(&part)) {
       texts.push_back(text);
     } else if (std::holds_alternative<ImagePart>(part)) {
       has_image = true;
     }
+  }
+  if (!tool_images.empty()) {
+    json::array content{json::object{{"type", "text"}, {"text", kToolImagesIntro}}};
+    for (json::value& image : tool_images) {
+      content.push_back(std::move(image));
+    }
+    out.push_back(json::object{{"role", "user"}, {"content", std::move(content)}});
   }
   if (!has_image) {
     if (texts.empty()) {
@@ -106,9 +131,7 @@ void append_user(const Message& message, json::array& out) {
     if (const auto* text = std::get_if<TextPart>(&part)) {
       content.push_back(json::object{{"type", "text"}, {"text", text->text}});
     } else if (const auto* image = std::get_if<ImagePart>(&part)) {
-      std::string url = "data:" + image->media_type + ";base64," + image->data;
-      content.push_back(
-          json::object{{"type", "image_url"}, {"image_url", {{"url", std::move(url)}}}});
+      content.push_back(image_url_part(*image));
     }
   }
   out.push_back(json::object{{"role", "user"}, {"content", std::move(content)}});

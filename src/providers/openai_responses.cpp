@@ -87,6 +87,27 @@ std::string_view effort_for(ThinkingLevel level) {
   return "high";
 }
 
+std::string data_url(const ImagePart& image) {
+  return "data:" + image.media_type + ";base64," + image.data;
+}
+
+// A function_call_output's output: the text as a string, or, when the tool returned images, a
+// list of an input_text item and input_image items (data URLs), which the API accepts there.
+json::value function_output(const ToolResultPart& result) {
+  if (result.images.empty()) {
+    return json::value(result.text);
+  }
+  json::array output;
+  if (!result.text.empty()) {
+    output.push_back(json::object{{"type", "input_text"}, {"text", result.text}});
+  }
+  for (const ImagePart& image : result.images) {
+    output.push_back(
+        json::object{{"type", "input_image"}, {"image_url", data_url(image)}, {"detail", "auto"}});
+  }
+  return output;
+}
+
 // Tool calls and their results are input items of their own, so a message's parts are cut into
 // runs of content (one message item each) around them, keeping the conversation's order.
 json::array input_items(const std::vector<Message>& messages) {
@@ -110,9 +131,7 @@ json::array input_items(const std::vector<Message>& messages) {
         }
       } else if (const auto* image = std::get_if<ImagePart>(&part)) {
         if (user) {  // assistant messages cannot carry images
-          content.push_back(
-              json::object{{"type", "input_image"},
-                           {"image_url", "data:" + image->media_type + ";base64," + image->data}});
+          content.push_back(json::object{{"type", "input_image"}, {"image_url", data_url(*image)}});
         }
       } else if (const auto* call = std::get_if<ToolCallPart>(&part)) {
         flush();
@@ -124,7 +143,7 @@ json::array input_items(const std::vector<Message>& messages) {
         flush();
         items.push_back(json::object{{"type", "function_call_output"},
                                      {"call_id", result->call_id},
-                                     {"output", result->text}});
+                                     {"output", function_output(*result)}});
       }
       // Thinking is not sent back: with store:false the API cannot resolve reasoning item ids,
       // and summaries are not model input.

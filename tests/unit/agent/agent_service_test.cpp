@@ -217,6 +217,56 @@ TEST_F(AgentServiceTest, MultiStepToolUse) {
   EXPECT_EQ(entries[2].kind, sessions::EntryKind::tool_result);
 }
 
+// Images a tool returns reach the model on the next step, inside the tool_result (Anthropic's
+// shape), are stored with the result, and are still in the history of the next turn.
+TEST_F(AgentServiceTest, ToolImagesReachTheModel) {
+  start();
+  ToolSpec tool;
+  tool.schema.name = "screenshot";
+  tool.schema.description = "Takes a screenshot.";
+  tool.handler = [](const json::object&, ToolContext&) -> asio::awaitable<ToolOutput> {
+    ToolOutput output;
+    output.text = "Screenshot taken.";
+    output.images.push_back(providers::ImagePart{"image/png", "iVBORw0KGgo="});
+    co_return output;
+  };
+  service->tools().add(tool);
+  FakeReply first;
+  first.tool_calls.push_back({"toolu_1", "screenshot", json::object{}});
+  fake.push(ScriptStep::of(first));
+  fake.push(ScriptStep::of(text_reply("A blank screen.")));
+  RunOutcome outcome = run(chat("what is on screen?"));
+  ASSERT_EQ(outcome.status, RunStatus::ok) << outcome.error;
+  EXPECT_EQ(outcome.text, "A blank screen.");
+
+  auto requests = fake.requests();
+  ASSERT_EQ(requests.size(), 2U);
+  json::value expected = json::parse(R"([
+    {"type":"text","text":"Screenshot taken."},
+    {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}])");
+  auto result_of = [](const std::string& body) {
+    json::value parsed = json::parse(body);
+    for (const auto& message : parsed.at("messages").as_array()) {
+      for (const auto& block : message.at("content").as_array()) {
+        if (block.at("type") == "tool_result") {
+          return block.at("content");
+        }
+      }
+    }
+    return json::value();
+  };
+  EXPECT_EQ(result_of(requests[1].body), expected) << requests[1].body;
+
+  auto entries = transcript();
+  ASSERT_EQ(entries.size(), 4U);  // user, assistant(tool call), result, assistant
+  EXPECT_EQ(entries[2].kind, sessions::EntryKind::tool_result);
+  EXPECT_NE(entries[2].content.find("iVBORw0KGgo="), std::string::npos);
+
+  fake.push(ScriptStep::of(text_reply("Still blank.")));
+  ASSERT_EQ(run(chat("and now?")).status, RunStatus::ok);
+  EXPECT_EQ(result_of(fake.requests().back().body), expected);
+}
+
 TEST_F(AgentServiceTest, RateLimitRotatesToTheNextProfile) {
   start();
   AuthProfile stored;

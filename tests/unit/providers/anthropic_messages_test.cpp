@@ -186,6 +186,51 @@ TEST(AnthropicMessages, MessagesMapToContentBlocks) {
   EXPECT_EQ(body.at("model"), "claude-sonnet-4-5");
 }
 
+// A tool call answered with `result`, as the second step of a turn (no cache breakpoints, so the
+// rendered turn is exactly the API's shape).
+ModelRequest tool_result_request(ToolResultPart result) {
+  ModelRequest request;
+  request.model = "claude-sonnet-4-5";
+  request.prompt_cache = false;
+  request.messages.push_back({Role::user, {TextPart{"Show me the chart."}}});
+  request.messages.push_back(
+      {Role::assistant, {ToolCallPart{"toolu_01", "read", json::object{{"path", "chart.png"}}}}});
+  request.messages.push_back({Role::user, {std::move(result)}});
+  return request;
+}
+
+// A tool result with images is a tool_result whose content is a text block and base64 image
+// blocks, as the Messages API documents for tool_result content.
+TEST(AnthropicMessages, ToolResultImagesGoInsideTheToolResult) {
+  ToolResultPart result{"toolu_01", "read", "Read image file [image/png]", false};
+  result.images.push_back(ImagePart{"image/png", "iVBORw0KGgo="});
+  json::object body = body_of(tool_result_request(std::move(result)));
+  json::value expected = json::parse(R"({"role":"user","content":[
+    {"type":"tool_result","tool_use_id":"toolu_01","content":[
+      {"type":"text","text":"Read image file [image/png]"},
+      {"type":"image","source":{"type":"base64","media_type":"image/png","data":"iVBORw0KGgo="}}
+    ]}]})");
+  EXPECT_EQ(body.at("messages").as_array().back(), expected)
+      << json::serialize(body.at("messages").as_array().back());
+
+  // An image-only result sends no empty text block (the API rejects those).
+  ToolResultPart bare{"toolu_01", "read", "", true};
+  bare.images.push_back(ImagePart{"image/jpeg", "/9j/4AA="});
+  json::object bare_body = body_of(tool_result_request(std::move(bare)));
+  const json::value& block = bare_body.at("messages").as_array().back().at("content").at(0);
+  EXPECT_EQ(block.at("is_error"), true);
+  ASSERT_EQ(block.at("content").as_array().size(), 1U);
+  EXPECT_EQ(block.at("content").at(0).at("type"), "image");
+}
+
+// Without images the tool result stays the plain string content it always was.
+TEST(AnthropicMessages, TextOnlyToolResultIsUnchanged) {
+  json::object body = body_of(tool_result_request(ToolResultPart{"toolu_01", "read", "hi", false}));
+  EXPECT_EQ(
+      json::serialize(body.at("messages").as_array().back()),
+      R"({"role":"user","content":[{"type":"tool_result","tool_use_id":"toolu_01","content":"hi"}]})");
+}
+
 // Thinking levels become budgets below max_tokens, and temperature is left out with thinking.
 TEST(AnthropicMessages, ThinkingBudgetStaysBelowMaxTokens) {
   ModelRequest request = tool_loop_request();

@@ -165,6 +165,59 @@ TEST(GeminiRequest, ThinkingLevelsSetThinkingConfig) {
   EXPECT_TRUE(body.contains("safetySettings"));
 }
 
+// The user turn that answers a read call with `result`, for `model`.
+json::value result_turn(std::string model, ToolResultPart result) {
+  ModelRequest request;
+  request.model = std::move(model);
+  ToolCallPart call{"call_1", "read", json::object{{"path", "a.png"}}};
+  call.signature = "c2ln";
+  request.messages.push_back(Message{Role::user, {TextPart{"look"}}});
+  request.messages.push_back(Message{Role::assistant, {call}});
+  request.messages.push_back(Message{Role::user, {std::move(result)}});
+  json::object body =
+      json::parse(adapter().build_request(request, Endpoint{std::string(kBase), "k", {}}).body)
+          .as_object();
+  return body.at("contents").as_array().back();
+}
+
+ToolResultPart image_result() {
+  ToolResultPart result{"call_1", "read", "Read image file [image/png]", false};
+  result.images.push_back(ImagePart{"image/png", "iVBORw0"});
+  return result;
+}
+
+// Gemini 3 takes a tool's images inside the functionResponse, as `parts` of inlineData.
+TEST(GeminiRequest, Gemini3NestsToolImagesInTheFunctionResponse) {
+  json::value turn = result_turn("gemini-3-pro-preview", image_result());
+  json::value expected = json::parse(R"({"role":"user","parts":[{"functionResponse":{
+    "name":"read","response":{"content":"Read image file [image/png]"},
+    "parts":[{"inlineData":{"mimeType":"image/png","data":"iVBORw0"}}]}}]})");
+  EXPECT_EQ(turn, expected) << json::serialize(turn);
+}
+
+// Earlier Gemini models take them only as inlineData parts of the user turn, after the
+// function responses.
+TEST(GeminiRequest, Gemini2SendsToolImagesAfterTheFunctionResponses) {
+  ToolResultPart bare{"call_1", "read", "", false};
+  bare.images.push_back(ImagePart{"image/jpeg", "/9j/4AAQ"});
+  json::value turn = result_turn("gemini-2.5-flash", bare);
+  json::value expected = json::parse(R"json({"role":"user","parts":[
+    {"functionResponse":{"name":"read","response":{"content":"(see attached image)"}}},
+    {"text":"Tool result image:"},
+    {"inlineData":{"mimeType":"image/jpeg","data":"/9j/4AAQ"}}]})json");
+  EXPECT_EQ(turn, expected) << json::serialize(turn);
+}
+
+// Without images the functionResponse is what it always was, on either generation.
+TEST(GeminiRequest, TextOnlyFunctionResponseIsUnchanged) {
+  for (std::string model : {"gemini-2.5-flash", "gemini-3-pro-preview"}) {
+    EXPECT_EQ(json::serialize(result_turn(model, ToolResultPart{"call_1", "read", "hi", false})),
+              R"({"role":"user","parts":[{"functionResponse":{"name":"read",)"
+              R"("response":{"content":"hi"}}}]})")
+        << model;
+  }
+}
+
 // Gemini 3 requires each replayed call's thoughtSignature: a kept one goes back verbatim; a turn
 // whose calls have none (they came from another provider) gets Google's skip sentinel once.
 TEST(GeminiRequest, Gemini3CallsCarryThoughtSignatures) {

@@ -110,6 +110,48 @@ TEST(OpenAiCompletions, MessagesMapToChatRoles) {
   EXPECT_EQ(parts[1].at("image_url").at("url"), "data:image/jpeg;base64,/9j/4AA=");
 }
 
+// The messages after a tool call answered with `results`.
+json::array messages_after_results(std::vector<Part> results) {
+  ModelRequest request;
+  request.model = "gpt-4o";
+  request.messages.push_back(
+      {Role::assistant,
+       {ToolCallPart{"call_1", "read", json::object{{"path", "chart.png"}}},
+        ToolCallPart{"call_2", "read", json::object{{"path", "notes.txt"}}}}});
+  request.messages.push_back({Role::user, std::move(results)});
+  json::array messages = body_of(request).at("messages").as_array();
+  messages.erase(messages.begin());  // the assistant's calls
+  return messages;
+}
+
+// A tool message carries text only, so a tool's images follow all the tool messages in one user
+// message: an intro line, then image_url parts with data URLs.
+TEST(OpenAiCompletions, ToolResultImagesFollowInAUserMessage) {
+  ToolResultPart chart{"call_1", "read", "", false};
+  chart.images.push_back(ImagePart{"image/png", "iVBORw0KGgo="});
+  chart.images.push_back(ImagePart{"image/gif", "R0lGOD=="});
+  json::array messages = messages_after_results(
+      {chart, ToolResultPart{"call_2", "read", "hello", false}, TextPart{"What now?"}});
+  json::value expected = json::parse(R"json([
+    {"role":"tool","tool_call_id":"call_1","content":"(see attached image)"},
+    {"role":"tool","tool_call_id":"call_2","content":"hello"},
+    {"role":"user","content":[
+      {"type":"text","text":"Attached image(s) from tool result:"},
+      {"type":"image_url","image_url":{"url":"data:image/png;base64,iVBORw0KGgo="}},
+      {"type":"image_url","image_url":{"url":"data:image/gif;base64,R0lGOD=="}}]},
+    {"role":"user","content":"What now?"}])json");
+  EXPECT_EQ(json::value(messages), expected) << json::serialize(messages);
+}
+
+// Without images, tool results are the same "tool" messages as before and nothing follows.
+TEST(OpenAiCompletions, TextOnlyToolResultsAreUnchanged) {
+  json::array messages = messages_after_results({ToolResultPart{"call_1", "read", "a", false},
+                                                 ToolResultPart{"call_2", "read", "denied", true}});
+  EXPECT_EQ(json::serialize(messages),
+            R"([{"role":"tool","tool_call_id":"call_1","content":"a"},)"
+            R"({"role":"tool","tool_call_id":"call_2","content":"Error: denied"}])");
+}
+
 // Tools, streaming with usage, token limits under the name each server knows, reasoning effort
 // only when thinking is on, and extraBody merged last.
 TEST(OpenAiCompletions, RequestOptions) {

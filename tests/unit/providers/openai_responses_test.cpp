@@ -98,6 +98,39 @@ TEST(OpenAiResponsesRequest, CarriesInstructionsInputItemsAndTools) {
   EXPECT_EQ(tools[0].at("parameters").at("properties").at("path").at("type"), "string");
 }
 
+// The function_call_output item that answers a call with `result`.
+json::value output_item(ToolResultPart result) {
+  ModelRequest request;
+  request.model = "gpt-5";
+  request.messages.push_back(
+      Message{Role::assistant, {ToolCallPart{"call_A", "read", json::object{{"path", "a.png"}}}}});
+  request.messages.push_back(Message{Role::user, {std::move(result)}});
+  json::object body =
+      json::parse(
+          adapter().build_request(request, Endpoint{"https://api.openai.com/v1", "k", {}}).body)
+          .as_object();
+  return body.at("input").as_array().back();
+}
+
+// A tool's images go inside its function_call_output: the output becomes a list of an
+// input_text item and input_image items with data URLs, as the Responses API accepts.
+TEST(OpenAiResponsesRequest, ToolResultImagesGoInTheFunctionCallOutput) {
+  ToolResultPart result{"call_A", "read", "Read image file [image/png]", false};
+  result.images.push_back(ImagePart{"image/png", "iVBORw0"});
+  json::value expected = json::parse(R"({"type":"function_call_output","call_id":"call_A",
+    "output":[{"type":"input_text","text":"Read image file [image/png]"},
+              {"type":"input_image","image_url":"data:image/png;base64,iVBORw0",
+               "detail":"auto"}]})");
+  json::value item = output_item(std::move(result));
+  EXPECT_EQ(item, expected) << json::serialize(item);
+}
+
+// Without images the output stays a plain string.
+TEST(OpenAiResponsesRequest, TextOnlyToolOutputIsUnchanged) {
+  EXPECT_EQ(json::serialize(output_item(ToolResultPart{"call_A", "read", "hi", false})),
+            R"({"type":"function_call_output","call_id":"call_A","output":"hi"})");
+}
+
 // Thinking asks for a reasoning summary and drops temperature (reasoning models reject it);
 // a local server without a key gets no Authorization header.
 TEST(OpenAiResponsesRequest, ThinkingSendsReasoningEffortInsteadOfTemperature) {
