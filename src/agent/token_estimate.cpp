@@ -34,7 +34,8 @@ int64_t estimate_tokens(const providers::Part& part) {
              estimate_tokens(json::serialize(p.arguments));
     }
     int64_t operator()(const providers::ToolResultPart& p) const {
-      return kToolBlockOverheadTokens + estimate_tokens(p.call_id) + estimate_tokens(p.text);
+      return kToolBlockOverheadTokens + estimate_tokens(p.call_id) + estimate_tokens(p.text) +
+             static_cast<int64_t>(p.images.size()) * kImageTokens;
     }
   };
   return std::visit(Visitor{}, part);

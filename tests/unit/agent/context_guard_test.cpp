@@ -79,6 +79,16 @@ TEST(TokenEstimate, AsciiQuarterCjkWhole) {
   EXPECT_EQ(estimate_tokens(image), kImageTokens + kMessageOverheadTokens);
 }
 
+// A tool result's images count like any image, not by their base64 size.
+TEST(TokenEstimate, ToolResultImagesCountAsImages) {
+  ToolResultPart plain{"call-1", "read", "seen", false};
+  ToolResultPart with_images = plain;
+  with_images.images = {ImagePart{"image/png", std::string(100000, 'A')},
+                        ImagePart{"image/jpeg", std::string(50000, 'B')}};
+  EXPECT_EQ(estimate_tokens(providers::Part{with_images}) - estimate_tokens(providers::Part{plain}),
+            2 * kImageTokens);
+}
+
 // A tool result over 30 % of the window keeps head and tail and reports the cut in the middle.
 TEST(ContextGuard, CapToolResultKeepsHeadAndTail) {
   std::string text = lines(2000, "out");
