@@ -19,6 +19,8 @@
 #include "gateway/run_events.hpp"
 #include "gateway/scopes.hpp"
 #include "tools/builtin_tools.hpp"
+#include "tools/messaging/message_tool.hpp"
+#include "tools/sessions/sessions_tools.hpp"
 
 namespace pincer::gateway {
 
@@ -80,6 +82,18 @@ Gateway::Gateway(asio::io_context& io, asio::thread_pool& pool, store::Database&
   tools::ToolDeps deps{io, pool, database_, paths_,
                        [this]() -> const core::Config& { return config_; }};
   tools::register_builtin_tools(*agent_, deps, *tools_http_);
+  // message and sessions_*: the channel layer and the agent are this process's, so the
+  // backends are wired here (pincer_tools cannot depend on channels).
+  tools::MessageBackend message_backend;
+  message_backend.action =
+      [this](tools::MessageActionRequest request) -> asio::awaitable<Result<json::object>> {
+    channels::ActionRequest action{std::move(request.channel), std::move(request.account_id),
+                                   std::move(request.action), std::move(request.params)};
+    co_return co_await channels_->action(std::move(action));
+  };
+  message_backend.delivery_context = tools::session_delivery_lookup(database_);
+  tools::register_message_tool(agent_->tools(), std::move(message_backend));
+  tools::register_sessions_tools(agent_->tools(), tools::make_sessions_backend(deps, *agent_));
 }
 
 Gateway::~Gateway() {
