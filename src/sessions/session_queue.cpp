@@ -140,7 +140,11 @@ asio::awaitable<void> SessionQueue::drain(std::string session_key, SessionState*
       co_await wait_quiet_window(*state);
     }
     state->skip_quiet_window = false;
-    TurnPermit permit = co_await lanes_.enter(session_key, lane_);
+    // A sub-agent's session runs in the subagent lane whatever queue it came through, so a
+    // parent waiting for its child never holds the slot the child needs.
+    GlobalLane lane =
+        session_key.find(":subagent:") != std::string::npos ? GlobalLane::subagent : lane_;
+    TurnPermit permit = co_await lanes_.enter(session_key, lane);
     if (state->pending.empty()) {
       break;  // abort_session() emptied the queue while we waited
     }

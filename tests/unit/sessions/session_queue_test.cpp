@@ -286,5 +286,34 @@ TEST_F(QueueFixture, AbortSessionDropsQueueThenAbortsRun) {
   EXPECT_EQ(queue.session_count(), 0U);
 }
 
+// A sub-agent session (":subagent:" in its key) takes a subagent-lane slot, so it runs while
+// every main-lane slot is busy, e.g. with the parent that waits for it.
+TEST(SessionQueueLanes, SubagentSessionsUseTheSubagentLane) {
+  asio::io_context io;
+  LaneRegistry lanes{LaneCaps{.main = 1, .subagent = 2}};
+  std::vector<std::string> started;
+  bool child_ran_while_parent_held_main = false;
+  RunTurn run = [&](TurnInput& input, RunControl&) -> asio::awaitable<void> {
+    started.push_back(input.session_key);
+    if (input.session_key == "agent:main:main") {
+      // The parent holds the only main slot until its child has started.
+      for (int i = 0; i < 200 && started.size() < 2; ++i) {
+        co_await sleep_for(1ms);
+      }
+      child_ran_while_parent_held_main = started.size() == 2;
+    } else {
+      co_await sleep_for(1ms);
+    }
+  };
+  SessionQueue queue{io.get_executor(), lanes, run};
+  queue.enqueue("agent:main:main", msg("parent"), settings(QueueMode::followup));
+  queue.enqueue("agent:main:subagent:1234", msg("child"), settings(QueueMode::followup));
+  io.run();
+  EXPECT_TRUE(child_ran_while_parent_held_main);
+  ASSERT_EQ(started.size(), 2U);
+  EXPECT_EQ(lanes.global(GlobalLane::subagent).stats().total_acquired, 1U);
+  EXPECT_EQ(lanes.global(GlobalLane::main).stats().total_acquired, 1U);
+}
+
 }  // namespace
 }  // namespace pincer::sessions
