@@ -6,6 +6,7 @@
 
 #include "core/detail/json_writer.hpp"
 #include "core/json5.hpp"
+#include "core/json_kind.hpp"
 
 namespace pincer::core {
 
@@ -45,26 +46,6 @@ std::unexpected<Error> bad_path(std::string_view text, std::size_t pos, const st
               "invalid config path \"" + std::string(text) + "\" at column " +
                   std::to_string(pos + 1) + ": " + what,
               std::string(kPathHint));
-}
-
-const char* kind_name(const json::value& value) {
-  switch (value.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "a value";
 }
 
 std::string prefix_text(const JsonPath& path, std::size_t count) {
@@ -221,7 +202,7 @@ Status set_at(json::value& root, const JsonPath& path, json::value value) {
       if (object == nullptr) {
         return fail(Errc::invalid_argument,
                     "cannot set " + path.to_string() + ": " + prefix_text(path, existing) + " is " +
-                        kind_name(*current) + ", not an object",
+                        std::string(json_kind_name(*current)) + ", not an object",
                     "set or unset " + prefix_text(path, existing) + " itself first");
       }
       current = object->if_contains(*key);
@@ -233,7 +214,7 @@ Status set_at(json::value& root, const JsonPath& path, json::value value) {
       if (array == nullptr) {
         return fail(Errc::invalid_argument,
                     "cannot set " + path.to_string() + ": " + prefix_text(path, existing) + " is " +
-                        kind_name(*current) + ", not an array",
+                        std::string(json_kind_name(*current)) + ", not an array",
                     "set or unset " + prefix_text(path, existing) + " itself first");
       }
       std::size_t index = std::get<std::size_t>(segment);

@@ -5,33 +5,11 @@
 
 #include <boost/json/value.hpp>
 
+#include "core/json_kind.hpp"
+
 namespace pincer::tools {
 
 namespace json = boost::json;
-
-namespace {
-
-std::string kind_of(const json::value& value) {
-  switch (value.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "something else";
-}
-
-}  // namespace
 
 const json::value* ToolArguments::raw(std::string_view key) const {
   const json::value* value = arguments_.if_contains(key);
@@ -50,7 +28,8 @@ std::optional<std::string> ToolArguments::string(std::string_view key) {
     return std::nullopt;
   }
   if (!value->is_string()) {
-    fail(std::string(key) + ": expected a string, got " + kind_of(*value));
+    fail(std::string(key) + ": expected a string, got " +
+         std::string(core::json_kind_name(*value)));
     return std::nullopt;
   }
   return std::string(value->get_string());
@@ -82,7 +61,8 @@ std::optional<double> ToolArguments::number(std::string_view key, double minimum
       return std::nullopt;
     }
   } else {
-    fail(std::string(key) + ": expected a number, got " + kind_of(*value));
+    fail(std::string(key) + ": expected a number, got " +
+         std::string(core::json_kind_name(*value)));
     return std::nullopt;
   }
   if (!std::isfinite(number) || number < minimum || number > maximum) {
@@ -117,7 +97,8 @@ std::optional<bool> ToolArguments::boolean(std::string_view key) {
   if (value->is_string() && (value->get_string() == "true" || value->get_string() == "false")) {
     return value->get_string() == "true";
   }
-  fail(std::string(key) + ": expected true or false, got " + kind_of(*value));
+  fail(std::string(key) + ": expected true or false, got " +
+       std::string(core::json_kind_name(*value)));
   return std::nullopt;
 }
 
@@ -127,13 +108,15 @@ std::optional<std::vector<std::string>> ToolArguments::string_list(std::string_v
     return std::nullopt;
   }
   if (!value->is_array()) {
-    fail(std::string(key) + ": expected an array of strings, got " + kind_of(*value));
+    fail(std::string(key) + ": expected an array of strings, got " +
+         std::string(core::json_kind_name(*value)));
     return std::nullopt;
   }
   std::vector<std::string> out;
   for (const auto& item : value->get_array()) {
     if (!item.is_string()) {
-      fail(std::string(key) + ": expected an array of strings, found " + kind_of(item));
+      fail(std::string(key) + ": expected an array of strings, found " +
+           std::string(core::json_kind_name(item)));
       return std::nullopt;
     }
     out.emplace_back(item.get_string());

@@ -12,6 +12,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/string.hpp>
 
+#include "core/json_kind.hpp"
+
 namespace pincer::channels::telegram {
 namespace {
 
@@ -25,32 +27,12 @@ struct ParseFailure {
   throw ParseFailure{path + " " + std::string(what)};
 }
 
-std::string_view kind_name(const json::value& value) {
-  switch (value.kind()) {
-    case json::kind::null:
-      return "null";
-    case json::kind::bool_:
-      return "a boolean";
-    case json::kind::int64:
-    case json::kind::uint64:
-    case json::kind::double_:
-      return "a number";
-    case json::kind::string:
-      return "a string";
-    case json::kind::array:
-      return "an array";
-    case json::kind::object:
-      return "an object";
-  }
-  return "unknown";
-}
-
 class Reader {
  public:
   Reader(const json::value& value, std::string path) : path_(std::move(path)) {
     object_ = value.if_object();
     if (object_ == nullptr) {
-      fail_at(path_, "is " + std::string(kind_name(value)) + ", not an object");
+      fail_at(path_, "is " + std::string(core::json_kind_name(value)) + ", not an object");
     }
   }
 
@@ -85,7 +67,7 @@ class Reader {
       return false;
     }
     if (!value->is_bool()) {
-      fail_at(path(key), "is " + std::string(kind_name(*value)) + ", not a boolean");
+      fail_at(path(key), "is " + std::string(core::json_kind_name(*value)) + ", not a boolean");
     }
     return value->get_bool();
   }
@@ -106,7 +88,7 @@ class Reader {
     }
     const json::array* array = value->if_array();
     if (array == nullptr) {
-      fail_at(path(key), "is " + std::string(kind_name(*value)) + ", not an array");
+      fail_at(path(key), "is " + std::string(core::json_kind_name(*value)) + ", not an array");
     }
     out.reserve(array->size());
     for (std::size_t i = 0; i < array->size(); ++i) {
@@ -129,12 +111,12 @@ class Reader {
         return static_cast<int64_t>(number);
       }
     }
-    fail_at(where, "is " + std::string(kind_name(value)) + ", not an integer");
+    fail_at(where, "is " + std::string(core::json_kind_name(value)) + ", not an integer");
   }
 
   static std::string to_string(const json::value& value, const std::string& where) {
     if (!value.is_string()) {
-      fail_at(where, "is " + std::string(kind_name(value)) + ", not a string");
+      fail_at(where, "is " + std::string(core::json_kind_name(value)) + ", not a string");
     }
     return std::string(value.get_string());
   }
