@@ -37,6 +37,9 @@ struct ToolOutput {
   // Images the tool returns (read on an image file, a screenshot): they go to the model as
   // images next to `text`.
   std::vector<providers::ImagePart> images{};
+
+  // An error the model reads and can act on (bad arguments, a refused path ...).
+  static ToolOutput failure(std::string message) { return {std::move(message), true, {}}; }
 };
 
 using ToolHandler = std::function<boost::asio::awaitable<ToolOutput>(

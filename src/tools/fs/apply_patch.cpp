@@ -18,7 +18,7 @@ namespace stdfs = std::filesystem;
 namespace {
 
 agent::ToolOutput error(std::string text) {
-  return {.text = "apply_patch: " + std::move(text) + " No file was changed.", .is_error = true};
+  return agent::ToolOutput::failure("apply_patch: " + std::move(text) + " No file was changed.");
 }
 
 // What is at a path: nothing, a regular file, or (delete only) a symlink.

@@ -11,10 +11,6 @@ namespace pincer::tools::file_tools {
 
 namespace {
 
-agent::ToolOutput error(std::string text) {
-  return {.text = std::move(text), .is_error = true};
-}
-
 std::string replace_all(std::string_view text, std::string_view from, std::string_view to) {
   std::string out;
   std::size_t start = 0;
@@ -51,7 +47,7 @@ std::string line_list(std::string_view content, const std::vector<TextMatch>& ma
 agent::ToolOutput edit_file(const EditRequest& request, const FsScope& scope) {
   auto resolved = resolve_tool_path(request.path, scope);
   if (!resolved) {
-    return error(resolved.error().describe());
+    return agent::ToolOutput::failure(resolved.error().describe());
   }
   const std::string shown = display_path(*resolved, scope);
   auto opened = open_regular_file(*resolved, shown);
@@ -60,18 +56,20 @@ agent::ToolOutput edit_file(const EditRequest& request, const FsScope& scope) {
     if (opened.error().code == Errc::not_found) {
       text += "; to create a new file use write";
     }
-    return error(std::move(text));
+    return agent::ToolOutput::failure(std::move(text));
   }
   if (opened->size > kEditMaxFileBytes) {
-    return error(shown + " is too large for edit (" + std::to_string(opened->size) +
-                 " bytes, limit " + std::to_string(kEditMaxFileBytes) + ")");
+    return agent::ToolOutput::failure(shown + " is too large for edit (" +
+                                      std::to_string(opened->size) + " bytes, limit " +
+                                      std::to_string(kEditMaxFileBytes) + ")");
   }
   auto original = read_all(opened->fd.get(), opened->size);
   if (!original) {
-    return error("cannot read " + shown + ": " + original.error().message);
+    return agent::ToolOutput::failure("cannot read " + shown + ": " + original.error().message);
   }
   if (looks_binary(std::string_view(*original).substr(0, 8192))) {
-    return error(shown + " looks like a binary file; edit changes text files only");
+    return agent::ToolOutput::failure(shown +
+                                      " looks like a binary file; edit changes text files only");
   }
 
   // Work with LF line ends and put CRLF back at the end, so a model's "\n" matches a CRLF file.
@@ -86,9 +84,10 @@ agent::ToolOutput edit_file(const EditRequest& request, const FsScope& scope) {
     std::string old_text = crlf ? lf(request.edits[index].old_text) : request.edits[index].old_text;
     std::string new_text = crlf ? lf(request.edits[index].new_text) : request.edits[index].new_text;
     if (old_text.empty()) {
-      return error(which +
-                   "oldText must not be empty (to create or overwrite a whole file, use "
-                   "write)");
+      return agent::ToolOutput::failure(
+          which +
+          "oldText must not be empty (to create or overwrite a whole file, use "
+          "write)");
     }
     if (old_text == new_text) {
       continue;  // nothing to do; reported as "no changes" below if nothing else changes
@@ -102,13 +101,14 @@ agent::ToolOutput edit_file(const EditRequest& request, const FsScope& scope) {
       if (!hint.empty()) {
         text += " " + hint;
       }
-      return error(std::move(text));
+      return agent::ToolOutput::failure(std::move(text));
     }
     if (found.matches.size() > 1 && !request.replace_all) {
-      return error(which + "oldText occurs " + std::to_string(found.matches.size()) + " times in " +
-                   shown + " (lines " + line_list(content, found.matches) +
-                   "); nothing was changed. Include more surrounding lines to make it unique, or "
-                   "set replaceAll: true to replace every occurrence.");
+      return agent::ToolOutput::failure(
+          which + "oldText occurs " + std::to_string(found.matches.size()) + " times in " + shown +
+          " (lines " + line_list(content, found.matches) +
+          "); nothing was changed. Include more surrounding lines to make it unique, or "
+          "set replaceAll: true to replace every occurrence.");
     }
     if (first_line == 0) {
       first_line = line_number_at(content, found.matches.front().begin);
@@ -133,7 +133,7 @@ agent::ToolOutput edit_file(const EditRequest& request, const FsScope& scope) {
   }
   auto saved = save_file(*resolved, updated);
   if (!saved) {
-    return error("cannot write " + shown + ": " + saved.error().describe());
+    return agent::ToolOutput::failure("cannot write " + shown + ": " + saved.error().describe());
   }
   std::string text = "Successfully replaced " + std::to_string(replaced) +
                      (replaced == 1 ? " occurrence" : " occurrences") + " in " + shown +

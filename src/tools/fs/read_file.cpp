@@ -20,10 +20,6 @@ namespace {
 constexpr std::size_t kMaxCountBytes = std::size_t{64} * 1024 * 1024;
 constexpr std::size_t kChunkBytes = 64 * 1024;
 
-agent::ToolOutput error(std::string text) {
-  return {.text = std::move(text), .is_error = true};
-}
-
 std::string human_size(uint64_t bytes) {
   if (bytes < 1024) {
     return std::to_string(bytes) + " bytes";
@@ -37,13 +33,14 @@ std::string human_size(uint64_t bytes) {
 agent::ToolOutput read_image(int fd, uint64_t size, const std::string& media_type,
                              const std::string& shown) {
   if (size > kReadMaxImageBytes) {
-    return error(shown + " is a " + media_type + " image of " + human_size(size) +
-                 "; read returns images up to " + human_size(kReadMaxImageBytes) +
-                 ". Scale it down first (e.g. with exec).");
+    return agent::ToolOutput::failure(shown + " is a " + media_type + " image of " +
+                                      human_size(size) + "; read returns images up to " +
+                                      human_size(kReadMaxImageBytes) +
+                                      ". Scale it down first (e.g. with exec).");
   }
   auto bytes = read_all(fd, size);
   if (!bytes) {
-    return error("cannot read " + shown + ": " + bytes.error().message);
+    return agent::ToolOutput::failure("cannot read " + shown + ": " + bytes.error().message);
   }
   agent::ToolOutput out;
   out.text = "Read image file " + shown + " [" + media_type + ", " + human_size(size) + "]";
@@ -56,12 +53,12 @@ agent::ToolOutput read_image(int fd, uint64_t size, const std::string& media_typ
 agent::ToolOutput read_file(const ReadRequest& request, const FsScope& scope) {
   auto resolved = resolve_tool_path(request.path, scope);
   if (!resolved) {
-    return error(resolved.error().describe());
+    return agent::ToolOutput::failure(resolved.error().describe());
   }
   const std::string shown = display_path(*resolved, scope);
   auto opened = open_regular_file(*resolved, shown);
   if (!opened) {
-    return error(opened.error().describe());
+    return agent::ToolOutput::failure(opened.error().describe());
   }
   const int fd = opened->fd.get();
   const uint64_t size = opened->size;
@@ -69,16 +66,17 @@ agent::ToolOutput read_file(const ReadRequest& request, const FsScope& scope) {
   std::string head(std::min<uint64_t>(size, 8192), '\0');
   auto head_read = read_at(fd, head.data(), head.size(), 0);
   if (!head_read) {
-    return error("cannot read " + shown + ": " + head_read.error().message);
+    return agent::ToolOutput::failure("cannot read " + shown + ": " + head_read.error().message);
   }
   head.resize(*head_read);
   if (auto media_type = image_media_type(head)) {
     return read_image(fd, size, *media_type, shown);
   }
   if (looks_binary(head)) {
-    return error(shown + " looks like a binary file (" + human_size(size) +
-                 "); read returns text and images (png, jpeg, gif, webp) only. Inspect it "
-                 "with exec instead (e.g. file, xxd | head, unzip -l).");
+    return agent::ToolOutput::failure(
+        shown + " looks like a binary file (" + human_size(size) +
+        "); read returns text and images (png, jpeg, gif, webp) only. Inspect it "
+        "with exec instead (e.g. file, xxd | head, unzip -l).");
   }
 
   const int64_t first = request.offset.value_or(1);
@@ -125,7 +123,7 @@ agent::ToolOutput read_file(const ReadRequest& request, const FsScope& scope) {
   while (!at_end) {
     auto got = read_at(fd, chunk.data(), chunk.size(), position);
     if (!got) {
-      return error("cannot read " + shown + ": " + got.error().message);
+      return agent::ToolOutput::failure("cannot read " + shown + ": " + got.error().message);
     }
     if (*got == 0) {
       at_end = true;
@@ -173,8 +171,9 @@ agent::ToolOutput read_file(const ReadRequest& request, const FsScope& scope) {
   }
   if (last_shown == 0) {
     if (first > total_lines && !counting_cut) {
-      return error("offset " + std::to_string(first) + " is beyond the end of " + shown + " (" +
-                   std::to_string(total_lines) + " lines).");
+      return agent::ToolOutput::failure("offset " + std::to_string(first) +
+                                        " is beyond the end of " + shown + " (" +
+                                        std::to_string(total_lines) + " lines).");
     }
   }
   std::string text = valid_utf8(out);

@@ -26,10 +26,6 @@ namespace {
 constexpr int64_t kMaxResultsCap = 50;
 constexpr int64_t kDefaultGetLines = 120;  // the reference's window when `lines` is omitted
 
-agent::ToolOutput error_output(std::string text) {
-  return agent::ToolOutput{std::move(text), true};
-}
-
 int64_t now_unix_ms() {
   // Only recorded as the time a file was indexed (metadata, never compared).
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -87,7 +83,7 @@ asio::awaitable<agent::ToolOutput> run_search(ToolDeps deps, const json::object&
                                               agent::ToolContext& context) {
   const MemorySettings settings = memory::read_memory_settings(deps.config(), context.agent_id);
   if (!settings.enabled) {
-    co_return error_output(
+    co_return agent::ToolOutput::failure(
         "memory search is disabled (memory.search.enabled is false); read MEMORY.md or "
         "memory/ files with memory_get instead");
   }
@@ -102,7 +98,7 @@ asio::awaitable<agent::ToolOutput> run_search(ToolDeps deps, const json::object&
   }
   auto min_score = args.number("minScore", 0.0, 1.0);
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   if (max_results) {
     request.options.max_results = *max_results;
@@ -122,7 +118,7 @@ asio::awaitable<agent::ToolOutput> run_search(ToolDeps deps, const json::object&
   };
   auto hits = co_await deps.database.with(work);
   if (!hits) {
-    co_return error_output("memory_search failed: " + hits.error().describe());
+    co_return agent::ToolOutput::failure("memory_search failed: " + hits.error().describe());
   }
 
   json::array results;
@@ -222,7 +218,7 @@ asio::awaitable<agent::ToolOutput> run_get(ToolDeps deps, const json::object& ar
   auto from = args.integer("from", 1, INT64_MAX / 2);
   auto lines = args.integer("lines", 1, INT64_MAX / 2);
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   const std::filesystem::path workspace = context.workspace;
   const int64_t first = from.value_or(1);
@@ -231,7 +227,7 @@ asio::awaitable<agent::ToolOutput> run_get(ToolDeps deps, const json::object& ar
   auto work = [&]() { return read_range(workspace, path, first, count, max_chars); };
   auto result = co_await core::run_blocking(deps.pool, work);
   if (!result) {
-    co_return error_output("memory_get: " + result.error().describe());
+    co_return agent::ToolOutput::failure("memory_get: " + result.error().describe());
   }
   json::object out;
   out["path"] = result->path;

@@ -19,10 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-agent::ToolOutput error_output(std::string text) {
-  return agent::ToolOutput{std::move(text), true};
-}
-
 json::object message_schema() {
   return json::parse(R"json({
     "type": "object",
@@ -172,7 +168,7 @@ asio::awaitable<agent::ToolOutput> run_message(std::shared_ptr<const MessageBack
                                                agent::ToolContext& context) {
   Parsed request;
   if (auto problem = parse(arguments, request)) {
-    co_return error_output(*problem);
+    co_return agent::ToolOutput::failure(*problem);
   }
 
   // Without a channel or a chat, the message goes to the conversation this turn belongs to.
@@ -182,23 +178,23 @@ asio::awaitable<agent::ToolOutput> run_message(std::shared_ptr<const MessageBack
       std::string key = context.session_key;
       auto found = co_await backend->delivery_context(std::move(key));
       if (!found) {
-        co_return error_output("could not read the current session's chat: " +
-                               found.error().describe());
+        co_return agent::ToolOutput::failure("could not read the current session's chat: " +
+                                             found.error().describe());
       }
       current = std::move(*found);
     }
     const bool usable =
         current && !current->channel.empty() && (!request.to.empty() || !current->to.empty());
     if (!usable) {
-      co_return error_output(
+      co_return agent::ToolOutput::failure(
           request.channel.empty()
               ? "channel: required (this session has no chat to default to); pass `channel` and "
                 "`to`"
               : "to: required (this session has no chat to default to); pass the chat id");
     }
     if (!request.channel.empty() && request.channel != current->channel) {
-      co_return error_output("to: required when sending on " + request.channel + " from a " +
-                             current->channel + " conversation");
+      co_return agent::ToolOutput::failure("to: required when sending on " + request.channel +
+                                           " from a " + current->channel + " conversation");
     }
     if (request.channel.empty()) {
       request.channel = current->channel;
@@ -222,14 +218,15 @@ asio::awaitable<agent::ToolOutput> run_message(std::shared_ptr<const MessageBack
   }
 
   if (!backend->action) {
-    co_return error_output("no chat channels are available in this process");
+    co_return agent::ToolOutput::failure("no chat channels are available in this process");
   }
   const std::string action = request.action;
   MessageActionRequest forwarded{std::move(request.channel), std::move(request.account_id),
                                  request.action, std::move(request.params)};
   auto answer = co_await backend->action(std::move(forwarded));
   if (!answer) {
-    co_return error_output("message " + action + " failed: " + answer.error().describe());
+    co_return agent::ToolOutput::failure("message " + action +
+                                         " failed: " + answer.error().describe());
   }
   co_return agent::ToolOutput{json::serialize(*answer)};
 }

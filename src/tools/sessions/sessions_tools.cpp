@@ -31,10 +31,6 @@ constexpr int64_t kDefaultSpawnWaitSeconds = 300;
 constexpr int64_t kMaxWaitSeconds = 3600;
 constexpr int64_t kMaxRunTimeoutSeconds = 24 * 3600;
 
-agent::ToolOutput error_output(std::string text) {
-  return agent::ToolOutput{std::move(text), true};
-}
-
 agent::ToolOutput json_output(const json::object& out, bool is_error = false) {
   return agent::ToolOutput{json::serialize(out), is_error};
 }
@@ -136,11 +132,11 @@ asio::awaitable<agent::ToolOutput> run_list(Backend backend, const json::object&
   query.search = args.string("search").value_or("");
   query.label = args.string("label");
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   auto rows = co_await backend->list(std::move(query));
   if (!rows) {
-    co_return error_output("sessions_list failed: " + rows.error().describe());
+    co_return agent::ToolOutput::failure("sessions_list failed: " + rows.error().describe());
   }
   json::array sessions;
   for (const auto& row : *rows) {
@@ -177,13 +173,13 @@ asio::awaitable<agent::ToolOutput> run_history(Backend backend, const json::obje
   int64_t limit = args.integer("limit", 1, kMaxHistoryLimit).value_or(kDefaultHistoryLimit);
   bool include_tools = args.boolean("includeTools").value_or(false);
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   std::string key = resolve_key(requested, context);
   std::string read_key = key;
   auto items = co_await backend->history(std::move(read_key), limit, include_tools);
   if (!items) {
-    co_return error_output("sessions_history failed: " + items.error().describe());
+    co_return agent::ToolOutput::failure("sessions_history failed: " + items.error().describe());
   }
   json::array messages;
   for (const auto& item : *items) {
@@ -226,12 +222,13 @@ asio::awaitable<agent::ToolOutput> run_send(Backend backend, const json::object&
   int64_t wait_seconds =
       args.integer("timeoutSeconds", 0, kMaxWaitSeconds).value_or(kDefaultSendWaitSeconds);
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   const bool has_key = requested && !core::trim(*requested).empty();
   const bool has_label = label && !core::trim(*label).empty();
   if (!has_key && !has_label) {
-    co_return error_output("sessionKey: required (or `label`); find one with sessions_list");
+    co_return agent::ToolOutput::failure(
+        "sessionKey: required (or `label`); find one with sessions_list");
   }
 
   std::optional<SessionSummary> target;
@@ -239,12 +236,13 @@ asio::awaitable<agent::ToolOutput> run_send(Backend backend, const json::object&
     std::string key = resolve_key(*requested, context);
     auto found = co_await backend->find(std::move(key));
     if (!found) {
-      co_return error_output("sessions_send failed: " + found.error().describe());
+      co_return agent::ToolOutput::failure("sessions_send failed: " + found.error().describe());
     }
     target = std::move(*found);
     if (!target) {
-      co_return error_output("no session with key " + resolve_key(*requested, context) +
-                             "; find one with sessions_list");
+      co_return agent::ToolOutput::failure("no session with key " +
+                                           resolve_key(*requested, context) +
+                                           "; find one with sessions_list");
     }
   } else {
     SessionListQuery query;
@@ -252,24 +250,26 @@ asio::awaitable<agent::ToolOutput> run_send(Backend backend, const json::object&
     query.limit = 2;
     auto rows = co_await backend->list(std::move(query));
     if (!rows) {
-      co_return error_output("sessions_send failed: " + rows.error().describe());
+      co_return agent::ToolOutput::failure("sessions_send failed: " + rows.error().describe());
     }
     if (rows->empty()) {
-      co_return error_output("no session is labelled \"" + std::string(core::trim(*label)) +
-                             "\"; find one with sessions_list");
+      co_return agent::ToolOutput::failure("no session is labelled \"" +
+                                           std::string(core::trim(*label)) +
+                                           "\"; find one with sessions_list");
     }
     if (rows->size() > 1) {
-      co_return error_output("several sessions are labelled \"" + std::string(core::trim(*label)) +
-                             "\"; pass `sessionKey` instead");
+      co_return agent::ToolOutput::failure("several sessions are labelled \"" +
+                                           std::string(core::trim(*label)) +
+                                           "\"; pass `sessionKey` instead");
     }
     target = std::move(rows->front());
   }
   if (target->key == context.session_key) {
-    co_return error_output(
+    co_return agent::ToolOutput::failure(
         "sessionKey: that is this session; sessions_send talks to another session");
   }
   if (target->key.find(":thread:") != std::string::npos) {
-    co_return error_output(
+    co_return agent::ToolOutput::failure(
         "sessionKey: thread sessions cannot receive sessions_send; use the parent session's key");
   }
 
@@ -334,24 +334,25 @@ asio::awaitable<agent::ToolOutput> run_spawn(Backend backend, const json::object
   int64_t wait_seconds =
       args.integer("timeoutSeconds", 0, kMaxWaitSeconds).value_or(kDefaultSpawnWaitSeconds);
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   if (thinking) {
     std::string level = core::lowercase_trimmed(*thinking);
     if (level != "off" && level != "minimal" && level != "low" && level != "medium" &&
         level != "high") {
-      co_return error_output("thinking: expected off, minimal, low, medium or high");
+      co_return agent::ToolOutput::failure("thinking: expected off, minimal, low, medium or high");
     }
     thinking = level;
   }
   if (model && !model->empty() && model->find('/') == std::string::npos) {
-    co_return error_output("model: expected \"provider/model\", got \"" + *model + "\"");
+    co_return agent::ToolOutput::failure("model: expected \"provider/model\", got \"" + *model +
+                                         "\"");
   }
   std::string child_agent = agent_id && !core::trim(*agent_id).empty()
                                 ? core::normalize_agent_id(*agent_id)
                                 : core::normalize_agent_id(agent_of(context));
   if (child_agent.empty()) {
-    co_return error_output("agentId: not a valid agent id");
+    co_return agent::ToolOutput::failure("agentId: not a valid agent id");
   }
 
   agent::ChatRequest request;

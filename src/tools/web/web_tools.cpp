@@ -27,10 +27,6 @@ constexpr std::string_view kDefaultUserAgent =
     "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
     "Chrome/124.0 Safari/537.36 Pincer/web_fetch";
 
-agent::ToolOutput error_output(std::string text) {
-  return agent::ToolOutput{std::move(text), true, {}};
-}
-
 // The first `max_chars` code points of UTF-8 `text`.
 std::string_view utf8_prefix(std::string_view text, std::size_t max_chars, bool& cut) {
   std::size_t chars = 0;
@@ -107,10 +103,11 @@ asio::awaitable<agent::ToolOutput> run_web_fetch(const json::object& arguments,
     args.fail("extractMode: expected \"markdown\" or \"text\"");
   }
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   if (!settings.enabled) {
-    co_return error_output("web_fetch is disabled (tools.web.fetch.enabled is false)");
+    co_return agent::ToolOutput::failure(
+        "web_fetch is disabled (tools.web.fetch.enabled is false)");
   }
   ExtractMode mode = mode_text && *mode_text == "text" ? ExtractMode::text : ExtractMode::markdown;
   int64_t max_chars = std::min(max_chars_arg.value_or(settings.max_chars), settings.max_chars_cap);
@@ -133,7 +130,7 @@ asio::awaitable<agent::ToolOutput> run_web_fetch(const json::object& arguments,
   auto started = std::chrono::steady_clock::now();
   auto page = co_await fetch_page(std::move(request));
   if (!page) {
-    co_return error_output("web_fetch failed: " + page.error().describe());
+    co_return agent::ToolOutput::failure("web_fetch failed: " + page.error().describe());
   }
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
@@ -240,15 +237,16 @@ asio::awaitable<agent::ToolOutput> run_web_search(const json::object& arguments,
     }
   }
   if (args.error()) {
-    co_return error_output(*args.error());
+    co_return agent::ToolOutput::failure(*args.error());
   }
   if (!settings.enabled) {
-    co_return error_output("web_search is disabled (tools.web.search.enabled is false)");
+    co_return agent::ToolOutput::failure(
+        "web_search is disabled (tools.web.search.enabled is false)");
   }
   std::string provider = settings.provider;
   if (provider.empty()) {
     if (settings.brave_api_key.empty()) {
-      co_return error_output(
+      co_return agent::ToolOutput::failure(
           "web_search has no search provider configured: set a Brave Search API key in "
           "plugins.entries.brave.config.webSearch.apiKey (or the BRAVE_API_KEY environment "
           "variable of the gateway), or choose the key-free provider with "
@@ -260,7 +258,7 @@ asio::awaitable<agent::ToolOutput> run_web_search(const json::object& arguments,
   Result<std::vector<SearchResult>> results;
   if (provider == "brave") {
     if (settings.brave_api_key.empty()) {
-      co_return error_output(
+      co_return agent::ToolOutput::failure(
           "web_search: the Brave provider needs an API key: set "
           "plugins.entries.brave.config.webSearch.apiKey in the config or BRAVE_API_KEY in the "
           "gateway's environment (get one at https://brave.com/search/api/)");
@@ -269,11 +267,13 @@ asio::awaitable<agent::ToolOutput> run_web_search(const json::object& arguments,
   } else if (provider == "duckduckgo") {
     results = co_await duckduckgo_search(http, settings, query);
   } else {
-    co_return error_output("web_search: unknown provider \"" + provider +
-                           "\" in tools.web.search.provider (supported: brave, duckduckgo)");
+    co_return agent::ToolOutput::failure(
+        "web_search: unknown provider \"" + provider +
+        "\" in tools.web.search.provider (supported: brave, duckduckgo)");
   }
   if (!results) {
-    co_return error_output("web_search (" + provider + ") failed: " + results.error().describe());
+    co_return agent::ToolOutput::failure("web_search (" + provider +
+                                         ") failed: " + results.error().describe());
   }
   auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
       std::chrono::steady_clock::now() - started);
