@@ -341,23 +341,16 @@ Result<void> ChannelManager::start_account(std::string_view channel, std::string
 
 asio::awaitable<Result<void>> ChannelManager::stop_account(std::string_view channel,
                                                            std::string_view account_id) {
-  std::string id = account_id.empty() ? default_account(channel) : std::string(account_id);
-  auto found = accounts_.find({std::string(channel), id});
-  if (found == accounts_.end()) {
-    co_return fail(Errc::not_found,
-                   std::string(channel) + " account \"" + id + "\" is not configured",
-                   "see `pincer channels status` for the configured accounts");
-  }
-  found->second->stopped_by_operator = true;
-  if (found->second->connection) {
-    std::shared_ptr<telegram::TelegramChannel> holder(std::move(found->second->connection));
-    co_await holder->stop();
-  }
-  co_return Result<void>{};
+  co_return co_await disconnect(channel, account_id, false);
 }
 
 asio::awaitable<Result<void>> ChannelManager::logout_account(std::string_view channel,
                                                              std::string_view account_id) {
+  co_return co_await disconnect(channel, account_id, true);
+}
+
+asio::awaitable<Result<void>> ChannelManager::disconnect(std::string_view channel,
+                                                         std::string_view account_id, bool logout) {
   std::string id = account_id.empty() ? default_account(channel) : std::string(account_id);
   auto found = accounts_.find({std::string(channel), id});
   if (found == accounts_.end()) {
@@ -367,8 +360,13 @@ asio::awaitable<Result<void>> ChannelManager::logout_account(std::string_view ch
   }
   found->second->stopped_by_operator = true;
   if (found->second->connection) {
+    // Held here: a reload may drop the account while the connection winds down.
     std::shared_ptr<telegram::TelegramChannel> holder(std::move(found->second->connection));
-    co_await holder->logout();
+    if (logout) {
+      co_await holder->logout();
+    } else {
+      co_await holder->stop();
+    }
   }
   co_return Result<void>{};
 }

@@ -139,6 +139,10 @@ class ChannelManager {
   void build_accounts();
   void start_account_now(Account& account);
   void apply_command_menu(Account& account);
+  // channels.stop / channels.logout: stops the account (logout also removes its webhook) and
+  // keeps it stopped across reloads until channels.start.
+  boost::asio::awaitable<Result<void>> disconnect(std::string_view channel,
+                                                  std::string_view account_id, bool logout);
   // The account a request names (or the default one); an error that says what to configure.
   Result<Account*> resolve_account(std::string_view channel, std::string_view account_id);
   // Copies the request's files into the outbox spool.
